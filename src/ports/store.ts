@@ -1,0 +1,393 @@
+/**
+ * The Store port: everything a MESH node persists. One SQLite file in production (many processes,
+ * WAL), an in-memory adapter for unit tests; both pass test/contract/store-contract.ts.
+ *
+ * Conventions: times are epoch milliseconds; methods are synchronous (node:sqlite is); every method
+ * is atomic on its own; `transaction(fn)` groups several calls atomically (BEGIN IMMEDIATE in SQLite)
+ * and may be nested (inner calls join the outer transaction). Methods never throw for "not found":
+ * they return null/false.
+ */
+import type { JsonValue } from '../protocol/json.ts';
+
+// ---------------------------------------------------------------- outbox
+
+export type OutboxState = 'pending' | 'delivered';
+
+export interface NewOutboxMessage {
+  /** Envelope id; unique. Enqueueing an existing id is a no-op that returns false. */
+  id: string;
+  /** Target agent name (registry key). */
+  peer: string;
+  /** Envelope type, for status views. */
+  type: string;
+  /** Exact envelope text to send (already encrypted and signed). Replays resend these bytes. */
+  envelope: string;
+  /** Session key for the hook body (`/hooks/agent`), or null. */
+  sessionKey: string | null;
+  createdAt: number;
+  /** After this time the message is purged, never sent (timestamp + ttl). */
+  expiresAt: number;
+  /** When the first (or next) attempt is due. */
+  nextAttemptAt: number;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  state: OutboxState;
+  attempts: number;
+  lastError: string | null;
+  /** While now < leaseUntil, another worker owns the message. */
+  leaseUntil: number;
+  deliveredAt: number | null;
+}
+
+export interface OutboxRepo {
+  enqueue(msg: NewOutboxMessage): boolean;
+  get(id: string): OutboxMessage | null;
+  /**
+   * Atomically leases up to `limit` pending messages with nextAttemptAt <= now, not expired and not
+   * leased, oldest nextAttemptAt first (ties by createdAt), optionally for one peer.
+   */
+  claimDue(now: number, limit: number, leaseMs: number, peer?: string): OutboxMessage[];
+  /** Leases one specific pending message (the CLI's first attempt); null if leased, missing or delivered. */
+  claim(id: string, now: number, leaseMs: number): OutboxMessage | null;
+  markDelivered(id: string, now: number): void;
+  /** Records a failed attempt: attempts+1, lastError, nextAttemptAt, lease released. */
+  recordFailure(id: string, error: string, nextAttemptAt: number): void;
+  /** Releases a lease without counting an attempt (e.g. the circuit was open). */
+  release(id: string, nextAttemptAt: number): void;
+  /** Pending messages, oldest first. */
+  listPending(peer?: string, limit?: number): OutboxMessage[];
+  /** Pending counts per peer. */
+  pendingCounts(): Record<string, number>;
+  /** Earliest nextAttemptAt among pending messages (for the worker's sleep), or null. */
+  nextDueAt(): number | null;
+  /** Deletes pending messages (all, or one peer's). Returns how many. */
+  purgePending(peer?: string): number;
+  /** Deletes pending messages whose expiresAt <= now; returns them (for audit). */
+  purgeExpired(now: number): OutboxMessage[];
+  /** Deletes delivered rows older than `before`. */
+  pruneDelivered(before: number): number;
+}
+
+// ---------------------------------------------------------------- dead letters
+
+export interface DeadLetter {
+  id: string;
+  peer: string;
+  type: string;
+  envelope: string;
+  sessionKey: string | null;
+  /** circuit_open | client_error_<code> | all_retries_exhausted | expired | … */
+  reason: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  expiresAt: number;
+  failedAt: number;
+}
+
+export interface DeadLetterRepo {
+  /** Moves a pending outbox row to dead letters in one transaction. False if the row is gone. */
+  moveFromOutbox(id: string, reason: string, now: number): boolean;
+  /** Inserts directly (e.g. a send refused before it reached the outbox). Upserts on id. */
+  put(letter: DeadLetter): void;
+  get(id: string): DeadLetter | null;
+  list(filter?: { peer?: string; limit?: number }): DeadLetter[];
+  counts(): Record<string, number>;
+  /** Moves a dead letter back to the outbox (same id, same bytes) due at `now`, attempts reset. */
+  requeue(id: string, now: number): boolean;
+  remove(id: string): boolean;
+  purge(peer?: string): number;
+  /** Deletes dead letters whose expiresAt <= now; returns them. */
+  purgeExpired(now: number): DeadLetter[];
+}
+
+// ---------------------------------------------------------------- inbox
+
+export type InboxDeliveryState = 'pending' | 'delivered' | 'failed' | 'none';
+
+export interface InboxMessage {
+  id: string;
+  from: string;
+  to: string;
+  type: string;
+  correlationId: string | null;
+  conversationId: string | null;
+  idempotencyKey: string | null;
+  subject: string;
+  /** Verified envelope text as received (decrypted body is NOT stored here; see `body`). */
+  envelope: string;
+  /** Plaintext body (after decryption, if it was encrypted). */
+  body: string;
+  /** How it was authenticated: hmac | ed25519 | none. */
+  auth: string;
+  receivedAt: number;
+  readAt: number | null;
+  /** Hand-off to the local agent (handler command / OpenClaw forwarder). 'none' = inbox pull only. */
+  deliveryState: InboxDeliveryState;
+  deliveryAttempts: number;
+  deliveryError: string | null;
+  nextDeliveryAt: number;
+  leaseUntil: number;
+}
+
+export type NewInboxMessage = Omit<InboxMessage, 'readAt' | 'deliveryAttempts' | 'deliveryError' | 'leaseUntil'>;
+
+export interface InboxRepo {
+  /**
+   * Inserts unless a message with the same id, or the same (from, idempotencyKey), exists.
+   * Returns the id of the existing message on duplicate.
+   */
+  insert(msg: NewInboxMessage): { inserted: true } | { inserted: false; existingId: string };
+  get(id: string): InboxMessage | null;
+  /** Messages whose correlationId equals `id` (responses to a request), oldest first. */
+  findByCorrelation(correlationId: string): InboxMessage[];
+  list(filter?: { unread?: boolean; from?: string; type?: string; since?: number; limit?: number }): InboxMessage[];
+  markRead(ids: readonly string[], now: number): number;
+  /** Leases messages due for hand-off (deliveryState pending, nextDeliveryAt <= now), oldest first. */
+  claimForDelivery(now: number, limit: number, leaseMs: number): InboxMessage[];
+  markHandedOff(id: string, now: number): void;
+  recordDeliveryFailure(id: string, error: string, nextDeliveryAt: number, permanent: boolean): void;
+  prune(before: number): number;
+}
+
+// ---------------------------------------------------------------- replay protection
+
+export interface NonceRepo {
+  /** Records (sender, nonce) unless already seen. True when new. Exact match, never substring. */
+  checkAndRecord(sender: string, nonce: string, seenAt: number, expiresAt: number): boolean;
+  /** Deletes entries with expiresAt <= now. */
+  prune(now: number): number;
+}
+
+// ---------------------------------------------------------------- audit
+
+export interface AuditEntry {
+  ts: number;
+  direction: 'out' | 'in' | 'local';
+  /** sent | queued | retry_scheduled | failed | dead_lettered | circuit_open | expired | received |
+   *  duplicate | rejected_<wire code> | replayed | purged | … */
+  status: string;
+  id: string | null;
+  from: string | null;
+  to: string | null;
+  type: string | null;
+  subject: string | null;
+  correlationId: string | null;
+  conversationId: string | null;
+  signed: boolean;
+  encrypted: boolean;
+  /** Short, secret-free detail (HTTP status, error code, attempt number). */
+  detail: string | null;
+}
+
+export interface AuditFilter {
+  agent?: string;
+  from?: string;
+  to?: string;
+  type?: string;
+  status?: string;
+  id?: string;
+  correlationId?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+export interface AuditRepo {
+  append(entry: AuditEntry): number;
+  /** Oldest first. */
+  query(filter?: AuditFilter): (AuditEntry & { seq: number })[];
+  prune(before: number): number;
+}
+
+// ---------------------------------------------------------------- circuit breakers
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerRecord {
+  peer: string;
+  state: BreakerState;
+  consecutiveFailures: number;
+  openedAt: number | null;
+  /** When open: the time the cool-down ends. */
+  openUntil: number | null;
+  /** When half-open: until when the single probe holds the slot. */
+  probeUntil: number | null;
+  lastFailureAt: number | null;
+  lastSuccessAt: number | null;
+  updatedAt: number;
+}
+
+export interface BreakerRepo {
+  get(peer: string): BreakerRecord | null;
+  put(record: BreakerRecord): void;
+  list(): BreakerRecord[];
+}
+
+// ---------------------------------------------------------------- peers, routing
+
+export interface PeerHealth {
+  peer: string;
+  reachable: boolean;
+  lastProbeAt: number;
+  latencyMs: number | null;
+  httpStatus: number | null;
+  consecutiveFailures: number;
+  lastOkAt: number | null;
+  detail: string | null;
+}
+
+export interface PeerHealthRepo {
+  put(h: PeerHealth): void;
+  get(peer: string): PeerHealth | null;
+  list(): PeerHealth[];
+}
+
+/** Small key/value state: routing table (hub, relay, lastElection), queue counters, etc. */
+export interface KeyValueRepo {
+  get(key: string): JsonValue | null;
+  set(key: string, value: JsonValue, now: number): void;
+  delete(key: string): boolean;
+}
+
+// ---------------------------------------------------------------- conversations
+
+export interface ConversationRecord {
+  id: string;
+  kind: string;            // rally | collab | opinion | brainstorm | escalation | broadcast
+  initiator: string;
+  subject: string;
+  status: string;          // active | complete | timeout | closed | cancelled
+  participants: string[];
+  currentRound: number;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number | null;
+  /** Free-form extra state (verdicts, summaries). */
+  data: JsonValue;
+}
+
+export interface RoundRecord {
+  conversationId: string;
+  round: number;
+  question: string;
+  status: string;          // pending | partial | complete | superseded
+  expectedResponses: number;
+  createdAt: number;
+  consensus: string | null;
+  consensusSummary: string | null;
+}
+
+export interface ResponseRecord {
+  conversationId: string;
+  round: number;
+  agent: string;
+  messageId: string | null;
+  body: string;
+  receivedAt: number;
+}
+
+export interface ConversationRepo {
+  create(c: ConversationRecord): boolean;
+  get(id: string): ConversationRecord | null;
+  update(c: ConversationRecord): void;
+  list(filter?: { status?: string; agent?: string; kind?: string; since?: number; limit?: number }): ConversationRecord[];
+  putRound(r: RoundRecord): void;
+  rounds(conversationId: string): RoundRecord[];
+  /** One response per (conversation, round, agent); a repeat returns false and changes nothing. */
+  addResponse(r: ResponseRecord): boolean;
+  responses(conversationId: string, round?: number): ResponseRecord[];
+}
+
+// ---------------------------------------------------------------- incidents (alert de-duplication)
+
+export interface IncidentRecord {
+  id: string;
+  dedupKey: string;
+  type: string;
+  scope: string;
+  status: 'active' | 'resolved';
+  firstSeen: number;
+  lastSeen: number;
+  alertCount: number;
+  affectedHosts: string[];
+  escalated: boolean;
+  resolvedAt: number | null;
+}
+
+export interface IncidentRepo {
+  put(i: IncidentRecord): void;
+  get(id: string): IncidentRecord | null;
+  findActive(dedupKey: string): IncidentRecord | null;
+  list(filter?: { status?: string; limit?: number }): IncidentRecord[];
+}
+
+// ---------------------------------------------------------------- collaborative sessions
+
+export interface SessionRecord {
+  key: string;
+  status: 'active' | 'closed';
+  participants: string[];
+  createdAt: number;
+  lastActivity: number;
+}
+
+export interface SessionMessage {
+  sessionKey: string;
+  from: string;
+  to: string;
+  type: string;
+  subject: string;
+  body: string;
+  messageId: string | null;
+  correlationId: string | null;
+  ts: number;
+}
+
+export interface SessionRepo {
+  put(s: SessionRecord): void;
+  get(key: string): SessionRecord | null;
+  list(filter?: { status?: string }): SessionRecord[];
+  /** Appends and keeps only the newest `keep` messages of the session. */
+  appendMessage(m: SessionMessage, keep: number): void;
+  messages(key: string, limit?: number): SessionMessage[];
+  delete(key: string): boolean;
+}
+
+// ---------------------------------------------------------------- event log
+
+export interface MeshEventRecord {
+  /** Monotonic, gap-free per store (SSE `id:`; resume with Last-Event-ID). */
+  seq: number;
+  ts: number;
+  type: string;
+  data: JsonValue;
+}
+
+export interface EventLog {
+  append(type: string, data: JsonValue, ts: number): number;
+  /** Events with seq > afterSeq, ascending. */
+  after(afterSeq: number, limit?: number): MeshEventRecord[];
+  latestSeq(): number;
+  prune(before: number): number;
+}
+
+// ---------------------------------------------------------------- the store
+
+export interface Store {
+  readonly outbox: OutboxRepo;
+  readonly deadLetters: DeadLetterRepo;
+  readonly inbox: InboxRepo;
+  readonly nonces: NonceRepo;
+  readonly audit: AuditRepo;
+  readonly breakers: BreakerRepo;
+  readonly peers: PeerHealthRepo;
+  readonly kv: KeyValueRepo;
+  readonly conversations: ConversationRepo;
+  readonly incidents: IncidentRepo;
+  readonly sessions: SessionRepo;
+  readonly events: EventLog;
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}

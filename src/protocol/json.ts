@@ -1,0 +1,37 @@
+/**
+ * JSON values as MESH handles them. Objects may be plain objects or Maps: a Map keeps every key in
+ * insertion order (including integer-like keys such as "2", which plain JS objects reorder), which is
+ * what byte-exact jq compatibility needs. The order-preserving parser in canonical-json.ts produces Maps.
+ */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject | JsonMap;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+export type JsonMap = Map<string, JsonValue>;
+
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map);
+}
+
+/** Reads a property from either object representation. */
+export function getField(v: JsonValue | undefined, key: string): JsonValue | undefined {
+  if (v instanceof Map) return v.get(key);
+  if (isJsonObject(v)) return Object.hasOwn(v, key) ? v[key] : undefined;
+  return undefined;
+}
+
+/** Converts Maps to plain objects (for application logic; wire bytes must come from the ordered form). */
+export function toPlain(v: JsonValue): JsonValue {
+  if (v instanceof Map) {
+    const out: JsonObject = {};
+    for (const [k, val] of v) out[k] = toPlain(val);
+    return out;
+  }
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (isJsonObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, val] of Object.entries(v)) out[k] = toPlain(val);
+    return out;
+  }
+  return v;
+}

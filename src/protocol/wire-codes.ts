@@ -1,0 +1,48 @@
+/**
+ * Error codes a MESH receiver puts on the wire, in JSON bodies like
+ * `{"ok":false,"code":"signature_invalid","error":"…"}`. Stable: peers and operators match on them.
+ * Kept apart from MeshErrorCode, which never crosses the wire.
+ */
+export const WireCode = {
+  Unauthorized: 'unauthorized',
+  PayloadTooLarge: 'payload_too_large',
+  RateLimited: 'rate_limited',
+  MalformedBody: 'malformed_body',
+  MalformedEnvelope: 'malformed_envelope',
+  UnsupportedProtocol: 'unsupported_protocol',
+  WrongRecipient: 'wrong_recipient',
+  UnknownSender: 'unknown_sender',
+  SignatureMissing: 'signature_missing',
+  SignatureInvalid: 'signature_invalid',
+  DecryptFailed: 'decrypt_failed',
+  Replay: 'replay',
+  Expired: 'expired',
+  FutureTimestamp: 'future_timestamp',
+  Duplicate: 'duplicate',
+  NotFound: 'not_found',
+  MethodNotAllowed: 'method_not_allowed',
+  Internal: 'internal_error',
+} as const;
+export type WireCode = (typeof WireCode)[keyof typeof WireCode];
+
+/** HTTP status each wire code is answered with. `duplicate` is a success (acknowledged, not re-delivered). */
+export const wireCodeStatus: Readonly<Record<WireCode, number>> = {
+  unauthorized: 401,
+  payload_too_large: 413,
+  rate_limited: 429,
+  malformed_body: 400,
+  malformed_envelope: 400,
+  unsupported_protocol: 400,
+  wrong_recipient: 400,
+  unknown_sender: 403,
+  signature_missing: 403,
+  signature_invalid: 403,
+  decrypt_failed: 400,
+  replay: 409,
+  expired: 410,
+  future_timestamp: 400,
+  duplicate: 200,
+  not_found: 404,
+  method_not_allowed: 405,
+  internal_error: 500,
+};
