@@ -11,20 +11,21 @@ const allowed: Record<string, readonly string[]> = {
   ports: ['protocol'],
   crypto: ['protocol', 'ports'],
   delivery: ['protocol', 'ports', 'crypto'],
+  inbound: ['protocol', 'ports', 'crypto'],
   conversations: ['protocol', 'ports', 'crypto'],
   discovery: ['protocol', 'ports', 'crypto'],
   alerts: ['protocol', 'ports'],
   store: ['protocol', 'ports'],
   transports: ['protocol', 'ports', 'crypto'],
-  node: ['protocol', 'ports', 'crypto', 'delivery', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
+  node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
   server: ['protocol', 'ports', 'node'],
   cli: ['protocol', 'ports', 'node'],
-  testing: ['protocol', 'ports', 'crypto', 'delivery', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
+  testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
   'index.ts': ['protocol', 'ports', 'crypto', 'node'],
 };
 /** Node built-ins that only adapters, the composition root, the daemon and the CLI may use. */
 const ioModules = ['node:http', 'node:https', 'node:sqlite', 'node:child_process', 'node:net'];
-const pureLayers = new Set(['protocol', 'ports', 'delivery', 'conversations', 'discovery', 'alerts']);
+const pureLayers = new Set(['protocol', 'ports', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts']);
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

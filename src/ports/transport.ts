@@ -30,5 +30,7 @@ export interface TransportResult {
 
 export interface Transport {
   send(req: OutboundRequest): Promise<TransportResult>;
+  /** Health probe: GET <baseUrl>/health (OpenClaw gateways and mesh serve both answer it). */
+  probe(baseUrl: string, timeoutMs: number): Promise<TransportResult>;
   close?(): Promise<void>;
 }
