@@ -1,0 +1,103 @@
+/**
+ * AES-256-GCM for bodies exchanged between MESH-TS nodes.
+ *
+ * The key file holds 64 hex characters (32 bytes of key material). Each message gets its own AES key,
+ * HKDF-SHA256(material, salt = 16 random bytes, info = GCM_HKDF_INFO), so a key file can encrypt any
+ * number of messages without approaching GCM's random-nonce limits. The 12-byte IV is random too; the
+ * 16-byte tag authenticates the ciphertext and the caller's AAD, which binds the body to its envelope
+ * (`envelopeAad` in payload-crypto.ts). Output, compact and in this key order:
+ *   {"enc":"aes-256-gcm","salt":"<b64>","iv":"<b64>","data":"<b64>","tag":"<b64>"}
+ * Any change to data, tag, iv, salt, AAD or key gives MeshError(DECRYPT_FAILED); nothing is released
+ * before the tag has been checked.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { decodeBase64Strict } from './base64.ts';
+import { hexKeyBytes } from './key-text.ts';
+import { secureRandom, takeRandom, type RandomBytes } from './random.ts';
+
+export const GCM_SCHEME = 'aes-256-gcm';
+/** HKDF context string; changing it is a wire-format change. */
+export const GCM_HKDF_INFO = 'mesh-ts aes-256-gcm body key v1';
+const SALT_BYTES = 16;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+const FIELDS = ['enc', 'salt', 'iv', 'data', 'tag'];
+
+export interface GcmOptions {
+  /** Source of the salt and IV; defaults to the CSPRNG. */
+  random?: RandomBytes;
+}
+
+function messageKey(material: Buffer, salt: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', material, salt, GCM_HKDF_INFO, KEY_BYTES));
+}
+
+export function encryptGcm(keyText: string, plaintext: string, aad: string, options: GcmOptions = {}): string {
+  const material = hexKeyBytes(keyText, GCM_SCHEME);
+  const random = options.random ?? secureRandom;
+  const salt = takeRandom(random, SALT_BYTES);
+  const iv = takeRandom(random, IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', messageKey(material, salt), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return JSON.stringify({
+    enc: GCM_SCHEME,
+    salt: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    data: data.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  });
+}
+
+function fail(reason: string): MeshError {
+  return new MeshError(MeshErrorCode.DecryptFailed, `cannot decrypt ${GCM_SCHEME} body: ${reason}`, {
+    details: { scheme: GCM_SCHEME, reason },
+  });
+}
+
+function field(doc: Record<string, unknown>, name: string, bytes: number | null): Buffer {
+  const value = decodeBase64Strict(doc[name]);
+  if (value === null || (bytes !== null && value.length !== bytes)) {
+    throw fail(bytes === null ? `${name} must be base64` : `${name} must be ${bytes} bytes of base64`);
+  }
+  return value;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function decryptGcm(keyText: string, cipherJsonText: string, aad: string): string {
+  const material = hexKeyBytes(keyText, GCM_SCHEME);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(cipherJsonText);
+  } catch {
+    throw fail('ciphertext is not JSON');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('ciphertext is not a JSON object');
+  const obj = doc as Record<string, unknown>;
+  if (obj.enc !== GCM_SCHEME) throw fail('wrong scheme');
+  // Exactly our five fields: the format has one spelling, so a changed byte cannot go unnoticed.
+  const keys = Object.keys(obj);
+  if (keys.length !== FIELDS.length || !FIELDS.every((k) => Object.hasOwn(obj, k))) throw fail('unexpected fields');
+  const salt = field(obj, 'salt', SALT_BYTES);
+  const iv = field(obj, 'iv', IV_BYTES);
+  const data = field(obj, 'data', null);
+  const tag = field(obj, 'tag', TAG_BYTES);
+  const key = messageKey(material, salt);
+  let plain: Buffer;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(tag);
+    plain = Buffer.concat([decipher.update(data), decipher.final()]);
+  } catch {
+    throw fail('authentication failed (wrong key, wrong envelope or tampered data)');
+  }
+  try {
+    return utf8.decode(plain);
+  } catch {
+    throw fail('plaintext is not UTF-8');
+  }
+}
