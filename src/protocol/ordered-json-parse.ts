@@ -234,8 +234,8 @@ export function parseOrdered(text: string, options: ParseOptions = {}): JsonValu
   try {
     value = parseValue(0);
   } catch (e) {
-    // Only reachable with a caller-supplied maxDepth far beyond jq's: report it as bad input.
-    if (e instanceof RangeError) fail(pos, 'nesting too deep for the parser stack');
+    // Stack overflow (only with a caller-supplied maxDepth far beyond jq's) or an over-long string.
+    if (e instanceof RangeError) fail(pos, 'input too deeply nested or too large for the parser');
     throw e;
   }
   skipWs();
