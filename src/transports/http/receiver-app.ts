@@ -1,0 +1,151 @@
+/**
+ * The node's inbound HTTP app (Hono): `POST /hooks/<sender>` and `POST /hooks/agent` behave like an
+ * OpenClaw gateway's hook endpoints (openclaw-hooks.md §2–3) so bash peers and OpenClaw-style
+ * senders need no changes, then hand the body to the injected inbound pipeline. `GET /health`
+ * answers like the gateway's probe. The daemon mounts its other routes on the returned app.
+ *
+ * Order of checks (cheap and secret-free first): query token → 400, method → 405, hook token →
+ * 401 (429 once a client keeps failing), declared size → 413, per-sender rate → 429, streamed
+ * size → 413, then the pipeline decides the answer.
+ */
+import { Hono, type Context } from 'hono';
+import { systemClock, type Clock } from '../../ports/clock.ts';
+import { silentLogger, type Logger } from '../../ports/logger.ts';
+import { MeshError, MeshErrorCode, isMeshError } from '../../protocol/errors.ts';
+import { WireCode } from '../../protocol/wire-codes.ts';
+import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
+import { extractHookToken, tokensEqual } from './hook-token.ts';
+import { readLimitedBody } from './read-limited-body.ts';
+import type { InboundHandler, ReceiverInboundResult } from './receiver-types.ts';
+import { createRateLimiter } from './token-bucket.ts';
+
+/** OpenClaw's DEFAULT_HOOKS_MAX_BODY_BYTES. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export const DEFAULT_RATE_PER_SECOND = 20;
+export const DEFAULT_RATE_BURST = 100;
+
+/** What @hono/node-server puts in `c.env`; absent under `app.request()`. */
+export interface ReceiverBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+}
+export interface ReceiverEnv {
+  Bindings: ReceiverBindings;
+}
+export type ReceiverApp = Hono<ReceiverEnv>;
+
+export interface ReceiverAppOptions {
+  /** This node's agent name (shown by /health). */
+  agentName: string;
+  version: string;
+  /** The node's hook token, or a getter so a reloaded config takes effect without a restart. */
+  hookToken: string | (() => string);
+  handle: InboundHandler;
+  clock?: Clock;
+  logger?: Logger;
+  maxBodyBytes?: number;
+  /** Per path-sender token bucket; `false` turns it off. */
+  rateLimit?: { ratePerSecond: number; burst: number } | false;
+  authFailures?: { maxFailures?: number; windowMs?: number; lockoutMs?: number };
+  /** Identifies the client for auth throttling (default: the socket's remote address). */
+  clientKey?: (c: Context<ReceiverEnv>) => string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  const noBody = status === 204 || status === 304;
+  return new Response(noBody ? null : JSON.stringify(body), {
+    status,
+    headers: noBody ? headers : { 'content-type': JSON_TYPE, ...headers },
+  });
+}
+
+function fail(status: number, code: WireCode, error: string, headers: Record<string, string> = {}): Response {
+  return jsonResponse(status, { ok: false, code, error }, headers);
+}
+
+const retryAfterHeader = (ms: number): Record<string, string> => ({ 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
+
+function defaultClientKey(c: Context<ReceiverEnv>): string {
+  const env = c.env as ReceiverBindings | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
+  const tokenOf = typeof o.hookToken === 'function' ? o.hookToken : () => o.hookToken as string;
+  if (typeof o.hookToken === 'string' && o.hookToken.trim() === '') {
+    throw new MeshError(MeshErrorCode.ConfigInvalid, 'the receiver needs a non-empty hook token');
+  }
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? silentLogger;
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new MeshError(MeshErrorCode.ConfigInvalid, 'maxBodyBytes must be a positive integer', { details: { maxBodyBytes } });
+  }
+  const clientKey = o.clientKey ?? defaultClientKey;
+  const authLimiter = createAuthFailureLimiter({ clock, ...o.authFailures });
+  const rate = o.rateLimit === undefined ? { ratePerSecond: DEFAULT_RATE_PER_SECOND, burst: DEFAULT_RATE_BURST } : o.rateLimit;
+  const rateLimiter = rate === false ? null : createRateLimiter({ clock, ...rate });
+
+  const app = new Hono<ReceiverEnv>();
+
+  async function hook(c: Context<ReceiverEnv>, pathSender: string | null): Promise<Response> {
+    if (c.req.query('token') !== undefined) {
+      return fail(400, WireCode.MalformedBody, 'send the hook token in the Authorization: Bearer or X-OpenClaw-Token header, not in the query');
+    }
+    if (c.req.method !== 'POST') return fail(405, WireCode.MethodNotAllowed, 'use POST', { allow: 'POST' });
+
+    const client = clientKey(c);
+    const given = extractHookToken(c.req.header('authorization'), c.req.header('x-openclaw-token'));
+    const expected = tokenOf();
+    if (given === null || expected === '' || !tokensEqual(given, expected)) {
+      const lockedMs = authLimiter.lockedFor(client);
+      if (lockedMs > 0) return fail(429, WireCode.RateLimited, 'too many failed authentication attempts', retryAfterHeader(lockedMs));
+      if (authLimiter.fail(client)) logger.warn('hook auth lockout', { client });
+      return fail(401, WireCode.Unauthorized, 'missing or invalid hook token');
+    }
+    authLimiter.succeed(client);
+
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && Number(declared) > maxBodyBytes) {
+      return fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`);
+    }
+    if (rateLimiter !== null) {
+      // /hooks/agent does not name the sender in the path: bucket those by client instead.
+      const taken = rateLimiter.take(pathSender ?? `agent@${client}`);
+      if (!taken.ok) return fail(429, WireCode.RateLimited, 'rate limit exceeded', retryAfterHeader(taken.retryAfterMs));
+    }
+    const read = await readLimitedBody(c.req.raw.body, maxBodyBytes);
+    if (!read.ok) {
+      return read.reason === 'too_large'
+        ? fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`)
+        : fail(400, WireCode.MalformedBody, 'body is not valid UTF-8');
+    }
+    const result = await o.handle({ pathSender, bodyText: read.text, wrapped: true });
+    return answer(result);
+  }
+
+  function answer(result: ReceiverInboundResult): Response {
+    const { status } = result;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new MeshError(MeshErrorCode.Internal, 'inbound handler returned an invalid status', { details: { status } });
+    }
+    return jsonResponse(status, result.body);
+  }
+
+  app.all('/hooks/agent', (c) => hook(c, null));
+  app.all('/hooks/:sender', (c) => hook(c, c.req.param('sender')));
+
+  const health = (): Response => jsonResponse(200, { ok: true, status: 'live', agent: o.agentName, version: o.version });
+  app.on(['GET', 'HEAD'], ['/health', '/healthz'], health);
+  app.all('/health', () => fail(405, WireCode.MethodNotAllowed, 'use GET', { allow: 'GET, HEAD' }));
+  app.all('/healthz', () => fail(405, WireCode.MethodNotAllowed, 'use GET', { allow: 'GET, HEAD' }));
+
+  app.notFound(() => fail(404, WireCode.NotFound, 'not found'));
+  app.onError((err) => {
+    // Details stay in the log (MeshError messages are secret-free by contract); the client learns nothing.
+    logger.error('receiver request failed', isMeshError(err) ? { code: err.code, error: err.message } : { error: err.name });
+    return fail(500, WireCode.Internal, 'internal error');
+  });
+  return app;
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs a receiver app on node:http through @hono/node-server. Binds loopback unless told otherwise;
+ * port 0 picks a free port (the real one is returned).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
+import type { ReceiverApp } from './receiver-app.ts';
+
+/** Like OpenClaw's hook body-read timeout: a client that trickles its request is cut off (Node answers 408). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_CLOSE_GRACE_MS = 5_000;
+
+export interface StartReceiverOptions {
+  app: ReceiverApp;
+  host?: string;
+  port: number;
+  requestTimeoutMs?: number;
+  /** How long close() lets in-flight requests finish before dropping their connections. */
+  closeGraceMs?: number;
+}
+
+export interface RunningReceiver {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function startReceiver(o: StartReceiverOptions): Promise<RunningReceiver> {
+  const host = o.host ?? '127.0.0.1';
+  const graceMs = o.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+  return new Promise((resolve, reject) => {
+    // overrideGlobalObjects:false keeps the process-wide Request/Response untouched (we are a library).
+    const server = serve({ fetch: o.app.fetch, hostname: host, port: o.port, overrideGlobalObjects: false }) as Server;
+    server.requestTimeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        new MeshError(MeshErrorCode.Internal, `cannot listen on ${host}:${o.port}`, {
+          cause: err,
+          details: { host, port: o.port, errno: err.code },
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.once('listening', () => {
+      server.off('error', onError);
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        host,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            const force = setTimeout(() => server.closeAllConnections(), graceMs);
+            force.unref();
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
