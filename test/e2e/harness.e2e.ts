@@ -1,0 +1,115 @@
+// Smoke test of the end-to-end harness: one real OpenClaw gateway (openclaw@2026.9.6) driven by the
+// scripted fake model. A hook message carries a marker line that the fake model turns into an
+// `exec` tool call; the gateway runs it, and the command (found through tools.exec.pathPrepend)
+// writes a proof file. A hook with a wrong token must be refused and never reach the model.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execAfterMarker, startFakeModel } from './support/fake-model.ts';
+import type { FakeModel } from './support/fake-model.ts';
+import { installOpenClaw } from './support/install-openclaw.ts';
+import { startGateway } from './support/openclaw-gateway.ts';
+import type { OpenClawGateway } from './support/openclaw-gateway.ts';
+import { groupMembers } from './support/process-group.ts';
+import { waitUntil } from './support/wait.ts';
+
+const EXEC_MARKER = 'MESH-E2E-EXEC:';
+const nonce = randomBytes(6).toString('hex');
+const AGENTS_MARKER = `agents-md-marker-${nonce}`;
+const SKILL_MARKER = `skill-marker-${nonce}`;
+
+describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { timeout: 300_000 }, () => {
+  let tmp = '';
+  let model: FakeModel | undefined;
+  let gw: OpenClawGateway | undefined;
+
+  before(async (t) => {
+    tmp = mkdtempSync(join(tmpdir(), 'mesh-e2e-harness-'));
+    // A command only reachable through tools.exec.pathPrepend, standing in for the mesh CLI.
+    const binDir = join(tmp, 'bin');
+    mkdirSync(binDir);
+    const probe = join(binDir, 'mesh-e2e-proof');
+    writeFileSync(probe, '#!/bin/sh\necho "$1 shell=$OPENCLAW_SHELL"\n');
+    chmodSync(probe, 0o755);
+
+    const install = await installOpenClaw();
+    t.diagnostic(`openclaw install: ${install.installedNow ? 'cold' : 'cached'} ${install.durationMs} ms`);
+    model = await startFakeModel({ rules: [execAfterMarker(EXEC_MARKER)] });
+    gw = await startGateway({
+      openclawEntry: install.entry,
+      model,
+      name: 'harness',
+      pathPrepend: [binDir],
+      agentsMd: `# Test agent\n\nThis workspace belongs to the MESH e2e harness (${AGENTS_MARKER}).\n`,
+      skills: {
+        'mesh-e2e-probe': `---\nname: mesh-e2e-probe\ndescription: Probe skill of the MESH e2e harness ${SKILL_MARKER}.\n---\n\nRun mesh-e2e-proof when asked.\n`,
+      },
+      validateConfig: true,
+    });
+    t.diagnostic(`gateway started in ${gw.startupMs} ms on port ${gw.port}; log ${gw.logFile}`);
+  }, { timeout: 240_000 });
+
+  after(async () => {
+    await gw?.stop();
+    await model?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a hook message makes the agent exec a command that writes a file', { timeout: 180_000 }, async (t) => {
+    assert.ok(gw && model);
+    const proof = join(tmp, 'proof.txt');
+    const started = performance.now();
+    const res = await gw.postHook('agent', {
+      name: 'mesh-e2e',
+      message: `Harness check.\n${EXEC_MARKER} mesh-e2e-proof ok-${nonce} | tee ${proof}`,
+      deliver: false,
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.json as { ok?: unknown }).ok, true);
+    assert.match(String((res.json as { runId?: unknown }).runId), /\S/);
+
+    const content = await waitUntil(() => existsSync(proof) && readFileSync(proof, 'utf8').includes('\n') && readFileSync(proof, 'utf8'), {
+      timeoutMs: 120_000, what: `proof file ${proof} (gateway log ${gw.logFile})`,
+    });
+    assert.equal(content.trim(), `ok-${nonce} shell=exec`);
+    // The tool output went back to the model, which closed the turn.
+    const followUp = await model.waitForRequest((r) => (r.body?.messages ?? []).some((m) => m.role === 'tool' && JSON.stringify(m.content).includes(`ok-${nonce}`)));
+    assert.deepEqual(followUp.reply, { text: `DONE: ok-${nonce} shell=exec` });
+    t.diagnostic(`hook → exec → proof file → final turn in ${Math.round(performance.now() - started)} ms`);
+
+    assert.ok(model.sawText(`${EXEC_MARKER} mesh-e2e-proof ok-${nonce}`), 'the model saw the hook text');
+    assert.ok(model.sawText(AGENTS_MARKER), 'workspace AGENTS.md reached the system prompt');
+    assert.ok(model.sawText(SKILL_MARKER), 'the workspace skill is listed to the model');
+    const mem = gw.memory();
+    if (mem) t.diagnostic(`gateway RSS ${Math.round(mem.rssKb / 1024)} MiB, peak ${Math.round(mem.peakRssKb / 1024)} MiB, group ${Math.round(mem.groupRssKb / 1024)} MiB`);
+  });
+
+  test('a wrong hook token gets 401 and never reaches the model', { timeout: 180_000 }, async () => {
+    assert.ok(gw && model);
+    const forged = `forged-${nonce}`;
+    const bad = await gw.postHook('agent', { message: `${EXEC_MARKER} echo ${forged}` }, { token: 'not-the-hook-token' });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.text, 'Unauthorized');
+    const none = await gw.postHook('agent', { message: `${EXEC_MARKER} echo ${forged}` }, { token: null });
+    assert.equal(none.status, 401);
+
+    // A valid hook sent afterwards is a barrier: once the model has seen it, the refused ones
+    // would have arrived earlier if they had been let through.
+    const barrier = `barrier-${nonce}`;
+    const ok = await gw.postHook('agent', { message: `Just say hi. ${barrier}`, deliver: false });
+    assert.equal(ok.status, 200, ok.text);
+    await model.waitForRequest((r) => (r.body?.messages ?? []).some((m) => JSON.stringify(m.content).includes(barrier)));
+    assert.equal(model.sawText(forged), false);
+  });
+
+  test('stop() leaves no process of the gateway group behind', { timeout: 60_000 }, async () => {
+    assert.ok(gw);
+    assert.ok(groupMembers(gw.pid).length >= 1, 'gateway group is running before stop');
+    await gw.stop();
+    assert.deepEqual(groupMembers(gw.pid), []);
+    assert.equal(existsSync(gw.stateDir), process.env['MESH_E2E_KEEP'] === '1');
+  });
+});

@@ -1,0 +1,256 @@
+// Starts and stops a real OpenClaw gateway for end-to-end tests.
+//
+// Each gateway gets a private temp state dir (config, HOME, workspace), a free loopback port, its
+// own hook and gateway tokens, and the fake model as its default model. Output goes to log files
+// in a log dir that survives the run (state dirs are deleted on stop unless MESH_E2E_KEEP=1).
+// The process runs in its own process group; `stop()` takes the whole group down, and groups left
+// running when the test process exits are killed (see process-group.ts).
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { buildGatewayConfig, mergeConfig } from './gateway-config.ts';
+import type { FakeProvider } from './gateway-config.ts';
+import { groupMembers, memoryOf, spawnGroup, stopGroup } from './process-group.ts';
+import { waitUntil } from './wait.ts';
+
+export interface StartGatewayOptions {
+  /** Path of `openclaw.mjs` (from installOpenClaw). */
+  openclawEntry: string;
+  /** The model provider; a FakeModel fits. */
+  model: FakeProvider;
+  /** Short label used in directory and log names. */
+  name?: string;
+  hookToken?: string;
+  /** Directories put first on PATH for the agent's `exec` tool (`tools.exec.pathPrepend`). */
+  pathPrepend?: string[];
+  /** Written to `<workspace>/AGENTS.md` (injected into the agent's system prompt). */
+  agentsMd?: string;
+  /** Skill directory name → full SKILL.md text (with `name`/`description` frontmatter). */
+  skills?: Record<string, string>;
+  /** `hooks.mappings` entries. */
+  hookMappings?: unknown[];
+  /** Deep-merged over the generated config (objects merge, arrays replace). */
+  config?: Record<string, unknown>;
+  /** Extra environment for the gateway process (and so for the agent's exec commands). */
+  env?: Record<string, string>;
+  /** Run `openclaw config validate` before starting (about 2 s). */
+  validateConfig?: boolean;
+  startTimeoutMs?: number;
+  /** Keep the state dir after stop (default: env MESH_E2E_KEEP=1). */
+  keepStateDir?: boolean;
+}
+
+export interface HookResponse {
+  status: number;
+  text: string;
+  /** Parsed body when it is JSON (success and body errors are JSON; 401/404/405/429 are text). */
+  json: unknown;
+}
+
+export interface OpenClawGateway {
+  name: string;
+  port: number;
+  baseUrl: string;
+  hookToken: string;
+  gatewayToken: string;
+  stateDir: string;
+  workspaceDir: string;
+  /** Gateway stdout+stderr. */
+  logFile: string;
+  /** OpenClaw's own JSONL log (`logging.file`). */
+  openclawLogFile: string;
+  pid: number;
+  /** Milliseconds from spawn to the first `/health` 200. */
+  startupMs: number;
+  /** POST `<baseUrl>/hooks/<subpath>`; token defaults to the hook token, `null` sends none. */
+  postHook(subpath: string, body: unknown, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<HookResponse>;
+  /** Current/peak RSS of the gateway process and of the whole group, in KiB (Linux only). */
+  memory(): { rssKb: number; peakRssKb: number; groupRssKb: number } | undefined;
+  logTail(lines?: number): string;
+  /** Idempotent. SIGTERM to the group, SIGKILL after a grace period; removes the state dir. */
+  stop(): Promise<void>;
+}
+
+const HEALTH_POLL_MS = 250;
+const LOG_RETENTION_MS = 3 * 24 * 3600_000;
+
+export function e2eLogDir(): string {
+  return process.env['MESH_E2E_LOG_DIR'] || join(tmpdir(), 'mesh-e2e-logs');
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Environment of the gateway: ours, minus OpenClaw/test-runner variables that would leak in. */
+function gatewayEnv(stateDir: string, configPath: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('OPENCLAW_') || k.startsWith('NODE_TEST') || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return {
+    ...env,
+    // `node` in exec'd commands (e.g. the mesh CLI's shebang) must be the Node running the tests.
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
+    HOME: join(stateDir, 'home'),
+    // OpenClaw keeps lock files and a default log dir under os.tmpdir(); keep them private too.
+    TMPDIR: join(stateDir, 'tmp'),
+    OPENCLAW_STATE_DIR: stateDir,
+    OPENCLAW_CONFIG_PATH: configPath,
+    OPENCLAW_SKIP_GMAIL_WATCHER: '1',
+    // From docs/gateway/embedding.md: no LAN advertising, no detached respawn (we own the pid).
+    OPENCLAW_DISABLE_BONJOUR: '1',
+    OPENCLAW_NO_RESPAWN: '1',
+    OPENCLAW_NO_AUTO_UPDATE: '1',
+    ...extra,
+  };
+}
+
+function pruneOldLogs(dir: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    try {
+      if (now - statSync(p).mtimeMs > LOG_RETENTION_MS) rmSync(p, { force: true });
+    } catch { /* raced with another run */ }
+  }
+}
+
+function writeWorkspace(workspaceDir: string, opts: StartGatewayOptions): void {
+  mkdirSync(workspaceDir, { recursive: true });
+  if (opts.agentsMd !== undefined) writeFileSync(join(workspaceDir, 'AGENTS.md'), opts.agentsMd);
+  for (const [name, text] of Object.entries(opts.skills ?? {})) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`skill directory name must be lowercase letters, digits and hyphens: ${name}`);
+    mkdirSync(join(workspaceDir, 'skills', name), { recursive: true });
+    writeFileSync(join(workspaceDir, 'skills', name, 'SKILL.md'), text);
+  }
+}
+
+function tailOf(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function runValidate(entry: string, env: NodeJS.ProcessEnv, logFile: string): Promise<void> {
+  const out = openSync(logFile, 'a');
+  try {
+    const g = spawnGroup(process.execPath, [entry, 'config', 'validate'], { env, stdio: ['ignore', out, out] });
+    const { code } = await g.exited;
+    await stopGroup(g, 1_000);
+    if (code !== 0) throw new Error(`openclaw config validate failed (exit ${code}):\n${tailOf(logFile, 20)}`);
+  } finally {
+    closeSync(out);
+  }
+}
+
+export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawGateway> {
+  const name = opts.name ?? 'gw';
+  const logDir = e2eLogDir();
+  mkdirSync(logDir, { recursive: true });
+  pruneOldLogs(logDir);
+  const stateDir = mkdtempSync(join(tmpdir(), `mesh-e2e-${name}-`));
+  const stamp = `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  const logFile = join(logDir, `${stamp}.log`);
+  const openclawLogFile = join(logDir, `${stamp}.openclaw.jsonl`);
+  const workspaceDir = join(stateDir, 'workspace');
+  const configPath = join(stateDir, 'openclaw.json');
+  const keep = opts.keepStateDir ?? process.env['MESH_E2E_KEEP'] === '1';
+  const removeState = (): void => {
+    if (!keep) rmSync(stateDir, { recursive: true, force: true });
+  };
+
+  try {
+    mkdirSync(join(stateDir, 'home'), { recursive: true });
+    mkdirSync(join(stateDir, 'tmp'), { recursive: true });
+    writeWorkspace(workspaceDir, opts);
+    const port = await freeLoopbackPort();
+    const hookToken = opts.hookToken ?? `hook-${randomBytes(16).toString('hex')}`;
+    const gatewayToken = `gw-${randomBytes(16).toString('hex')}`;
+    let config = buildGatewayConfig({
+      port, gatewayToken, hookToken, model: opts.model, workspaceDir, logFile: openclawLogFile,
+      ...(opts.pathPrepend ? { pathPrepend: opts.pathPrepend } : {}),
+      ...(opts.hookMappings ? { hookMappings: opts.hookMappings } : {}),
+    });
+    if (opts.config) config = mergeConfig(config, opts.config);
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    const env = gatewayEnv(stateDir, configPath, opts.env);
+    if (opts.validateConfig) await runValidate(opts.openclawEntry, env, logFile);
+
+    const out = openSync(logFile, 'a');
+    const started = performance.now();
+    const g = spawnGroup(process.execPath, [opts.openclawEntry, 'gateway', 'run', '--port', String(port), '--verbose'], {
+      cwd: stateDir, env, stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    const baseUrl = `http://127.0.0.1:${port}`;
+
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopped ??= stopGroup(g).finally(removeState);
+      return stopped;
+    };
+
+    try {
+      await waitUntil(async () => {
+        if (g.hasExited()) {
+          const { code, signal } = await g.exited;
+          throw new Error(`gateway ${name} exited during startup (${signal ?? `exit ${code}`}${code === 78 ? ', config error' : ''}); log ${logFile}:\n${tailOf(logFile, 40)}`);
+        }
+        try {
+          const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+          await res.arrayBuffer();
+          return res.status === 200;
+        } catch {
+          return false;
+        }
+      }, { timeoutMs: opts.startTimeoutMs ?? 90_000, intervalMs: HEALTH_POLL_MS, what: `gateway ${name} /health on port ${port} (log ${logFile})` });
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    const startupMs = Math.round(performance.now() - started);
+
+    return {
+      name, port, baseUrl, hookToken, gatewayToken, stateDir, workspaceDir, logFile, openclawLogFile,
+      pid: g.pgid,
+      startupMs,
+      async postHook(subpath, body, o = {}) {
+        const token = o.token === undefined ? hookToken : o.token;
+        const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
+        if (token !== null) headers['authorization'] = `Bearer ${token}`;
+        const res = await fetch(`${baseUrl}/hooks/${subpath}`, {
+          method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000),
+        });
+        const text = await res.text();
+        let json: unknown;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        return { status: res.status, text, json };
+      },
+      memory() {
+        const main = memoryOf(g.pgid);
+        if (!main) return undefined;
+        const groupRssKb = groupMembers(g.pgid).reduce((sum, pid) => sum + (memoryOf(pid)?.rssKb ?? 0), 0);
+        return { ...main, groupRssKb };
+      },
+      logTail: (lines = 40) => tailOf(logFile, lines),
+      stop,
+    };
+  } catch (err) {
+    removeState();
+    throw err;
+  }
+}
