@@ -45,8 +45,13 @@ const ASCII_ESCAPES: readonly string[] = Array.from({ length: 0x80 }, (_, c) => 
   }
 });
 
+/** Code units that need an escape or a replacement (any surrogate: the loop checks pairing). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
+const NEEDS_WORK = /["\\\u0000-\u001f\u007f\ud800-\udfff]/;
+
 /** Writes `s` as a jq string literal; copies unescaped runs as slices, not character by character. */
 export function quoteJq(s: string): string {
+  if (!NEEDS_WORK.test(s)) return `"${s}"`;
   let out = '"';
   let start = 0;
   const len = s.length;

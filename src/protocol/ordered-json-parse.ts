@@ -29,6 +29,13 @@ const SIMPLE_ESCAPES: Readonly<Record<number, string>> = {
   0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t',
 };
 
+/**
+ * A run of string characters that need no attention (sticky, one greedy class: linear, no
+ * backtracking). Always matches, possibly empty; lastIndex then points at `"`, `\`, a control or the end.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
+
 export function parseOrdered(text: string, options: ParseOptions = {}): JsonValue {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const len = text.length;
@@ -64,37 +71,45 @@ export function parseOrdered(text: string, options: ParseOptions = {}): JsonValu
     return v;
   };
 
-  /** pos is on the opening quote; leaves pos after the closing quote. */
+  /**
+   * pos is on the opening quote; leaves pos after the closing quote. Strings with escapes are built
+   * from chunks joined once, which yields a flat string (a `+=` rope would make every later
+   * charCodeAt, e.g. in serializeJq, take V8's slow path).
+   */
   const parseString = (): string => {
     const open = pos;
     let start = ++pos;
-    let out = '';
+    let parts: string[] | null = null;
     for (;;) {
+      PLAIN_RUN.lastIndex = pos;
+      PLAIN_RUN.test(text);
+      pos = PLAIN_RUN.lastIndex;
       if (pos >= len) return fail(open, 'unterminated string');
       const c = text.charCodeAt(pos);
       if (c === 0x22) {
-        out += text.slice(start, pos);
+        const tail = text.slice(start, pos);
         pos++;
-        return out;
+        if (parts === null) return tail;
+        parts.push(tail);
+        return parts.join('');
       }
       if (c === 0x5c) {
-        out += text.slice(start, pos);
+        parts ??= [];
+        parts.push(text.slice(start, pos));
         const e = pos + 1 < len ? text.charCodeAt(pos + 1) : -1;
         const simple = SIMPLE_ESCAPES[e];
         if (simple !== undefined) {
-          out += simple;
+          parts.push(simple);
           pos += 2;
         } else if (e === 0x75) {
-          out += unicodeEscape();
+          parts.push(unicodeEscape());
         } else {
           pos++;
           unexpected();
         }
         start = pos;
-      } else if (c < 0x20) {
-        fail(pos, 'unescaped control character in string');
       } else {
-        pos++;
+        fail(pos, 'unescaped control character in string');
       }
     }
   };
