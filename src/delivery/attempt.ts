@@ -1,0 +1,167 @@
+/**
+ * One attempt at one outbox message: the unit both the CLI (`mesh send`, right after enqueueing)
+ * and the daemon's worker run. The caller holds the message's lease; every path ends by giving the
+ * lease up (delivered, failure recorded, released, dead-lettered or purged).
+ */
+import type { PeerConfig } from '../ports/peers.ts';
+import type { OutboxMessage } from '../ports/store.ts';
+import type { OutboundRequest, TransportResult } from '../ports/transport.ts';
+import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { wrapForHook } from '../protocol/hook.ts';
+import { classifyResult } from './classify.ts';
+import { errorName, report, type DeliveryContext } from './delivery-context.ts';
+import { envelopeHeader, type EnvelopeHeader } from './outbound-audit.ts';
+import { purgeExpiredOutbox } from './purge.ts';
+import { maxAttempts, nextRetryDelay } from './retry-policy.ts';
+
+/**
+ * `expired` also covers a message that vanished while we held it (purged past its TTL by another
+ * process, or by `mesh queue purge`): either way it will not be sent again.
+ */
+export type AttemptStatus = 'delivered' | 'queued' | 'dead_lettered' | 'expired' | 'busy';
+
+export interface AttemptOutcome {
+  id: string;
+  status: AttemptStatus;
+  /** Attempts made so far (circuit-held turns do not count). */
+  attempts: number;
+  /** HTTP status of this attempt, when the peer answered. */
+  httpStatus?: number;
+  /** Error code of this attempt (`http_503`, `timeout`, `client_error_404`…). */
+  error?: string;
+  /** queued: `retry_scheduled` | `circuit_open`; dead_lettered: the dead-letter reason. */
+  reason?: string;
+  /** queued: when the next attempt is due; busy: when the other worker's lease ends. */
+  nextAttemptAt?: number;
+}
+
+/** URL of the peer's hook: `/hooks/agent` for session-routed messages, else `/hooks/<self>`. */
+export function hookUrl(peer: PeerConfig, self: string, sessionKey: string | null): string {
+  const base = peer.baseUrl.replace(/\/+$/, '');
+  const trimmed = peer.hookBasePath.replace(/^\/*/, '/').replace(/\/+$/, '');
+  return `${base}${trimmed}/${sessionKey === null ? encodeURIComponent(self) : 'agent'}`;
+}
+
+export function buildRequest(ctx: DeliveryContext, msg: OutboxMessage, peer: PeerConfig, header: EnvelopeHeader): OutboundRequest {
+  const headers: Record<string, string> = { 'Idempotency-Key': msg.id };
+  if (header.signature !== null) headers['X-MESH-Signature'] = header.signature;
+  return {
+    url: hookUrl(peer, ctx.peers.self(), msg.sessionKey),
+    token: peer.token,
+    body: wrapForHook(msg.envelope, msg.sessionKey),
+    headers,
+    timeoutMs: ctx.options.requestTimeoutMs,
+    connectTimeoutMs: ctx.options.connectTimeoutMs,
+  };
+}
+
+async function send(ctx: DeliveryContext, req: OutboundRequest): Promise<TransportResult> {
+  try {
+    return await ctx.transport.send(req);
+  } catch (e) {
+    // The port promises not to throw; if an adapter does anyway, it is a failed attempt, not a crash.
+    ctx.logger.warn('transport threw instead of reporting', { error: errorName(e) });
+    return { status: null, networkError: 'transport_error', retryAfterMs: null, bodySnippet: '', elapsedMs: 0 };
+  }
+}
+
+function deadLetter(
+  ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, reason: string, attempts: number, error: string | null, now: number,
+): boolean {
+  const { store } = ctx;
+  const moved = store.transaction(() => {
+    if (error !== null) store.outbox.recordFailure(msg.id, error, now);
+    return store.deadLetters.moveFromOutbox(msg.id, reason, now);
+  });
+  if (!moved) return false;
+  ctx.logger.warn('message dead-lettered', { id: msg.id, peer: msg.peer, reason, attempts });
+  report(ctx, msg, 'dead_lettered', now, `${reason}; attempts ${attempts}`,
+    { type: 'message.dead_lettered', id: msg.id, peer: msg.peer, reason, attempts }, header);
+  return true;
+}
+
+/** Runs one attempt on a message this worker has leased. */
+export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): Promise<AttemptOutcome> {
+  const { store, breaker, options } = ctx;
+  const id = msg.id;
+  const now = ctx.clock.now();
+  if (now >= msg.expiresAt) {
+    purgeExpiredOutbox(ctx, now);
+    return { id, status: 'expired', attempts: msg.attempts, reason: 'expired' };
+  }
+  const header = envelopeHeader(msg.envelope);
+  const peer = ctx.peers.get(msg.peer);
+  if (peer === null) {
+    const moved = deadLetter(ctx, msg, header, 'unknown_peer', msg.attempts, null, now);
+    return { id, status: moved ? 'dead_lettered' : 'expired', attempts: msg.attempts, reason: 'unknown_peer' };
+  }
+
+  const gate = breaker.acquire(msg.peer, now);
+  if (!gate.allowed) {
+    const nextAttemptAt = Math.max(gate.retryAt, msg.nextAttemptAt);
+    store.outbox.release(id, nextAttemptAt);
+    report(ctx, msg, 'circuit_open', now, `held until ${new Date(nextAttemptAt).toISOString()}`, null, header);
+    return { id, status: 'queued', attempts: msg.attempts, reason: 'circuit_open', nextAttemptAt };
+  }
+
+  const result = await send(ctx, buildRequest(ctx, msg, peer, header));
+  const done = ctx.clock.now();
+  const c = classifyResult(result);
+  const attempts = msg.attempts + 1;
+  const httpStatus = result.status ?? undefined;
+  if (c.breaker === 'success') breaker.recordSuccess(msg.peer, done);
+  else breaker.recordFailure(msg.peer, done);
+
+  if (c.verdict === 'delivered') {
+    store.outbox.markDelivered(id, done);
+    ctx.logger.debug('message delivered', { id, peer: msg.peer, status: result.status, attempts });
+    report(ctx, msg, 'sent', done, `http_${String(result.status)}; attempt ${attempts}`,
+      { type: 'message.delivered', id, peer: msg.peer, attempts, status: result.status ?? 0 }, header);
+    return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }) };
+  }
+
+  const delay = c.verdict === 'transient'
+    ? nextRetryDelay(options.retry, attempts, c.retryAfterMs, options.maxRetryAfterMs)
+    : null;
+  if (delay === null) {
+    const reason = c.verdict === 'permanent' ? c.reason : 'all_retries_exhausted';
+    const moved = deadLetter(ctx, msg, header, reason, attempts, c.reason, done);
+    return { id, status: moved ? 'dead_lettered' : 'expired', attempts, error: c.reason, reason, ...(httpStatus === undefined ? {} : { httpStatus }) };
+  }
+
+  const nextAttemptAt = done + delay;
+  store.outbox.recordFailure(id, c.reason, nextAttemptAt);
+  ctx.logger.debug('retry scheduled', { id, peer: msg.peer, error: c.reason, attempts, nextAttemptAt });
+  report(ctx, msg, 'retry_scheduled', done, `${c.reason}; attempt ${attempts}/${maxAttempts(options.retry)}`,
+    { type: 'message.retry_scheduled', id, peer: msg.peer, attempts, nextAttemptAt, error: c.reason }, header);
+  return {
+    id, status: 'queued', attempts, error: c.reason, reason: 'retry_scheduled', nextAttemptAt,
+    ...(httpStatus === undefined ? {} : { httpStatus }),
+  };
+}
+
+/** `attempt(id)`: leases the message, or explains why it cannot (delivered, busy, dead, expired). */
+export async function attemptById(ctx: DeliveryContext, id: string): Promise<AttemptOutcome> {
+  const { store } = ctx;
+  const now = ctx.clock.now();
+  const msg = store.outbox.claim(id, now, ctx.options.leaseMs);
+  if (msg !== null) return attemptClaimed(ctx, msg);
+
+  const row = store.outbox.get(id);
+  if (row !== null && row.state === 'delivered') {
+    // markDelivered does not count the successful attempt in `attempts`.
+    return { id, status: 'delivered', attempts: row.attempts + 1 };
+  }
+  if (row !== null) {
+    if (row.leaseUntil > now) return { id, status: 'busy', attempts: row.attempts, nextAttemptAt: row.leaseUntil };
+    if (now >= row.expiresAt) {
+      purgeExpiredOutbox(ctx, now);
+      return { id, status: 'expired', attempts: row.attempts, reason: 'expired' };
+    }
+    // Pending and free, yet not claimable: another worker changed it between our two reads.
+    return { id, status: 'busy', attempts: row.attempts, nextAttemptAt: row.nextAttemptAt };
+  }
+  const letter = store.deadLetters.get(id);
+  if (letter !== null) return { id, status: 'dead_lettered', attempts: letter.attempts, reason: letter.reason };
+  throw new MeshError(MeshErrorCode.NotFound, 'no such outbound message', { details: { id } });
+}

@@ -1,0 +1,61 @@
+/**
+ * What the parts of the delivery service share: the ports, the resolved options, the breaker, and
+ * the one way they report what happened (audit entry + event + log line, secret-free).
+ */
+import type { Clock } from '../ports/clock.ts';
+import type { AuditSink, EventSink } from '../ports/events.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { PeerDirectory } from '../ports/peers.ts';
+import type { Store } from '../ports/store.ts';
+import type { Transport } from '../ports/transport.ts';
+import type { MeshEvent } from '../protocol/events.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { DeliveryOptions } from './delivery-options.ts';
+import { outboundAuditEntry, type AuditSubject, type EnvelopeHeader } from './outbound-audit.ts';
+
+export interface DeliveryContext {
+  store: Store;
+  transport: Transport;
+  peers: PeerDirectory;
+  clock: Clock;
+  events: EventSink;
+  audit: AuditSink;
+  logger: Logger;
+  options: DeliveryOptions;
+  breaker: CircuitBreaker;
+}
+
+/** Records one outbound fact: an audit entry, optionally an event. Never throws. */
+export function report(
+  ctx: DeliveryContext,
+  msg: AuditSubject,
+  status: string,
+  ts: number,
+  detail: string | null,
+  event: MeshEvent | null,
+  header?: EnvelopeHeader,
+): void {
+  try {
+    ctx.audit.record(outboundAuditEntry(msg, status, ts, detail, header));
+  } catch (e) {
+    // Audit is a record of what happened, not part of it: a failing sink must not undo a delivery.
+    ctx.logger.error('audit record failed', { id: msg.id, status, error: errorName(e) });
+  }
+  if (event !== null) {
+    try {
+      ctx.events.emit(event);
+    } catch (e) {
+      ctx.logger.error('event emit failed', { id: msg.id, type: event.type, error: errorName(e) });
+    }
+  }
+}
+
+export function errorName(e: unknown): string {
+  if (typeof e === 'object' && e !== null) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const name = (e as { name?: unknown }).name;
+    if (typeof name === 'string') return name;
+  }
+  return 'unknown';
+}

@@ -1,0 +1,79 @@
+/**
+ * Tunables of outbound delivery, with named defaults (units in the names). Validated once, when the
+ * service is created; everything downstream trusts them.
+ */
+import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { DEFAULT_BREAKER_OPTIONS, validateBreakerOptions, type BreakerOptions } from './circuit-breaker.ts';
+import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from './retry-policy.ts';
+
+export interface DeliveryOptions {
+  /** Whole-request limit of one attempt (bash: 30 s). */
+  requestTimeoutMs: number;
+  /** TCP/TLS connect limit of one attempt (bash: 10 s). */
+  connectTimeoutMs: number;
+  /** How long a worker owns a claimed message; must outlast one attempt, or two workers may send it. */
+  leaseMs: number;
+  /** Attempts in flight per worker tick, over all peers. */
+  maxConcurrent: number;
+  /** Attempts in flight per worker tick towards one peer. */
+  maxConcurrentPerPeer: number;
+  retry: RetryPolicy;
+  /** Cap on a peer's Retry-After. */
+  maxRetryAfterMs: number;
+  breaker: BreakerOptions;
+  /** Delivered outbox rows are kept this long (the CLI polls them for outcomes), then pruned. */
+  deliveredRetentionMs: number;
+  /** Minimum time between two health probes of one peer by the dead-letter auto-replay. */
+  autoReplayProbeIntervalMs: number;
+  /** Timeout of one auto-replay health probe. */
+  probeTimeoutMs: number;
+}
+
+export type DeliveryOptionsInput = Partial<Omit<DeliveryOptions, 'breaker'>> & { breaker?: Partial<BreakerOptions> };
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_LEASE_MS = 90_000;
+export const DEFAULT_MAX_CONCURRENT = 16;
+export const DEFAULT_MAX_CONCURRENT_PER_PEER = 4;
+export const DEFAULT_DELIVERED_RETENTION_MS = 86_400_000;
+export const DEFAULT_AUTO_REPLAY_PROBE_INTERVAL_MS = 30_000;
+export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
+
+function positive(name: string, v: number, integer = false): number {
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `delivery option ${name} must be a positive ${integer ? 'integer' : 'number'}`, {
+      details: { option: name },
+    });
+  }
+  return v;
+}
+
+export function resolveDeliveryOptions(input: DeliveryOptionsInput = {}): DeliveryOptions {
+  const requestTimeoutMs = positive('requestTimeoutMs', input.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const leaseMs = positive('leaseMs', input.leaseMs ?? Math.max(DEFAULT_LEASE_MS, requestTimeoutMs * 2));
+  if (leaseMs <= requestTimeoutMs) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, 'delivery option leaseMs must exceed requestTimeoutMs', {
+      details: { leaseMs, requestTimeoutMs },
+    });
+  }
+  const breaker = validateBreakerOptions({
+    ...DEFAULT_BREAKER_OPTIONS,
+    // The probe is one attempt: its slot must outlast it, like a lease.
+    probeLeaseMs: Math.max(DEFAULT_BREAKER_OPTIONS.probeLeaseMs, leaseMs),
+    ...input.breaker,
+  });
+  return {
+    requestTimeoutMs,
+    connectTimeoutMs: positive('connectTimeoutMs', input.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    leaseMs,
+    maxConcurrent: positive('maxConcurrent', input.maxConcurrent ?? DEFAULT_MAX_CONCURRENT, true),
+    maxConcurrentPerPeer: positive('maxConcurrentPerPeer', input.maxConcurrentPerPeer ?? DEFAULT_MAX_CONCURRENT_PER_PEER, true),
+    retry: validateRetryPolicy(input.retry ?? DEFAULT_RETRY_POLICY),
+    maxRetryAfterMs: positive('maxRetryAfterMs', input.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS),
+    breaker,
+    deliveredRetentionMs: positive('deliveredRetentionMs', input.deliveredRetentionMs ?? DEFAULT_DELIVERED_RETENTION_MS),
+    autoReplayProbeIntervalMs: positive('autoReplayProbeIntervalMs', input.autoReplayProbeIntervalMs ?? DEFAULT_AUTO_REPLAY_PROBE_INTERVAL_MS),
+    probeTimeoutMs: positive('probeTimeoutMs', input.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS),
+  };
+}
