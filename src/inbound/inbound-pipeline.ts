@@ -1,0 +1,214 @@
+/**
+ * The inbound pipeline (ARCHITECTURE.md §2 "Inbound"): only verified messages ever reach the inbox,
+ * and so the agent. Steps, each refusal answered with its wire code, audited as
+ * `rejected_<code>` and emitted as `message.rejected`:
+ *   read (hook body or raw) → shape and protocol → recipient → sender known → URL path names the
+ *   sender → signature per the sender's policy → timestamp window and TTL → decrypt →
+ *   one transaction: de-duplicate by id, replay check on the nonce (recorded only now, after
+ *   authentication, so a forged copy cannot burn a genuine message's nonce), insert (de-duplicates
+ *   by (from, idempotencyKey) too), audit `received`, event `message.received`.
+ * A repeated id is answered 200 {duplicate:true} before the nonce check, so a sender retrying a
+ * message we already stored gets a success, not a replay error.
+ * Bearer tokens, body size and rate limits belong to the HTTP layer in front of this.
+ */
+import type { PeerConfig } from '../ports/peers.ts';
+import type { AuditEntry, NewInboxMessage } from '../ports/store.ts';
+import { bodyScheme, decryptEnvelopeBody } from '../crypto/payload-crypto.ts';
+import type { Envelope } from '../protocol/envelope.ts';
+import { isMeshError, MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { MESSAGE_ID_RE } from '../protocol/ids.ts';
+import { getField, type JsonValue } from '../protocol/json.ts';
+import { isValidAgentName } from '../protocol/names.ts';
+import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
+import { authenticate } from './authenticate.ts';
+import { checkFreshness } from './freshness.ts';
+import { readEnvelope, validateEnvelope } from './read-envelope.ts';
+import { InboundRejection, reject } from './rejection.ts';
+import type { InboundAuth, InboundDeps, InboundPipeline, InboundRequest, InboundResult } from './types.ts';
+
+export const DEFAULT_REPLAY_WINDOW_MS = 300_000;
+export const DEFAULT_FUTURE_SKEW_MS = 60_000;
+
+/** What is known about a message so far, for the audit line of a refusal. */
+interface Seen {
+  ordered?: JsonValue;
+  envelope?: Envelope;
+}
+
+type Stored = { kind: 'accepted' } | { kind: 'duplicate'; id: string } | { kind: 'replay' };
+
+function checkDuration(name: string, v: number): number {
+  if (!Number.isFinite(v) || v < 0) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `${name} must be a non-negative number of milliseconds`);
+  }
+  return v;
+}
+
+/** A name or id from a message that failed validation is shown only if it is well-formed. */
+const safeName = (v: unknown): string | null => (typeof v === 'string' && isValidAgentName(v) ? v : null);
+const safeId = (v: unknown): string | null => (typeof v === 'string' && MESSAGE_ID_RE.test(v) ? v : null);
+
+export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
+  const { self, store, peers, keys, clock, events, audit, logger } = deps;
+  const replayWindowMs = checkDuration('replayWindowMs', deps.options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS);
+  const futureSkewMs = checkDuration('futureSkewMs', deps.options.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS);
+  const acceptUnknownSenders = deps.options.acceptUnknownSenders ?? false;
+  const deliveryState = deps.options.handOff ? 'pending' : 'none';
+  // A nonce must outlive every message that could still carry it: stamped up to futureSkewMs
+  // ahead and accepted for replayWindowMs after its stamp. bash keeps 2 × window; keep at least that.
+  const nonceTtlMs = Math.max(2 * replayWindowMs, replayWindowMs + futureSkewMs);
+
+  function auditEntry(status: string, env: Envelope | undefined, detail: string | null, fallback: Seen): AuditEntry {
+    return {
+      ts: clock.now(),
+      direction: 'in',
+      status,
+      id: env?.id ?? safeId(getField(fallback.ordered, 'id')),
+      from: env?.from ?? safeName(getField(fallback.ordered, 'from')),
+      to: env?.to ?? null,
+      type: env?.type ?? null,
+      // Unverified text stays out of the audit log: subjects are recorded for accepted messages only.
+      subject: null,
+      correlationId: env?.correlationId ?? null,
+      conversationId: env?.conversationId ?? null,
+      signed: env?.signature !== undefined && env.signature !== '',
+      encrypted: env?.payload.encrypted === true,
+      detail,
+    };
+  }
+
+  function refused(r: InboundRejection, seen: Seen): InboundResult {
+    const entry = auditEntry(`rejected_${r.code}`, seen.envelope, r.message, seen);
+    logger.info('inbound: message refused', { code: r.code, from: entry.from, id: entry.id });
+    try {
+      audit.record(entry);
+      events.emit({ type: 'message.rejected', from: entry.from, id: entry.id, code: r.code });
+    } catch (e) {
+      logger.error('inbound: could not record a refusal', { code: r.code, error: errorText(e) });
+    }
+    const body: InboundResult['body'] = { ok: false, code: r.code, error: r.message };
+    if (seen.envelope) body.id = seen.envelope.id;
+    return { status: wireCodeStatus[r.code], body };
+  }
+
+  function knownSender(env: Envelope, pathSender: string | null): PeerConfig | null {
+    if (env.to !== self) return reject(WireCode.WrongRecipient, `addressed to "${env.to}", this node is "${self}"`);
+    const peer = peers.get(env.from);
+    if (peer === null && !acceptUnknownSenders) return reject(WireCode.UnknownSender, `"${env.from}" is not a known peer`);
+    if (pathSender !== null && pathSender !== env.from) {
+      const shown = safeName(pathSender);
+      return reject(
+        WireCode.UnknownSender,
+        shown === null
+          ? 'the URL path does not name the sender'
+          : `the URL path names "${shown}" but the envelope is from "${env.from}"`,
+      );
+    }
+    return peer;
+  }
+
+  function decrypt(env: Envelope, peer: PeerConfig | null): string {
+    if (env.payload.encrypted !== true) return env.payload.body;
+    // A peer configured for authenticated encryption must not be able to fall back to unauthenticated CBC.
+    if (peer?.encryption === 'aes-256-gcm' && bodyScheme(env.payload.body) !== 'aes-256-gcm') {
+      return reject(WireCode.DecryptFailed, 'expected an aes-256-gcm body');
+    }
+    const key = keys.encryptionKey(env.from);
+    if (key === null) {
+      logger.warn('inbound: no encryption key for sender, cannot decrypt its message', { peer: env.from });
+      return reject(WireCode.DecryptFailed, 'payload cannot be decrypted');
+    }
+    try {
+      return decryptEnvelopeBody(env, key);
+    } catch {
+      return reject(WireCode.DecryptFailed, 'payload cannot be decrypted');
+    }
+  }
+
+  function persist(env: Envelope, envelopeText: string, plaintext: string, auth: InboundAuth, now: number): Stored {
+    const row: NewInboxMessage = {
+      id: env.id,
+      from: env.from,
+      to: env.to,
+      type: env.type,
+      correlationId: env.correlationId,
+      conversationId: env.conversationId,
+      idempotencyKey: env.idempotencyKey,
+      subject: env.payload.subject,
+      envelope: envelopeText,
+      body: plaintext,
+      auth,
+      receivedAt: now,
+      deliveryState,
+      nextDeliveryAt: now,
+    };
+    return store.transaction((): Stored => {
+      const duplicate = (id: string, why: string): Stored => {
+        audit.record(auditEntry('duplicate', env, why, {}));
+        return { kind: 'duplicate', id };
+      };
+      if (store.inbox.get(env.id) !== null) return duplicate(env.id, 'same id');
+      if (env.nonce !== null && !store.nonces.checkAndRecord(env.from, env.nonce, now, now + nonceTtlMs)) {
+        return { kind: 'replay' };
+      }
+      const inserted = store.inbox.insert(row);
+      if (!inserted.inserted) return duplicate(inserted.existingId, 'same idempotencyKey');
+      audit.record({ ...auditEntry('received', env, `auth=${auth}`, {}), ts: now, subject: env.payload.subject });
+      events.emit({
+        type: 'message.received',
+        id: env.id,
+        from: env.from,
+        messageType: env.type,
+        correlationId: env.correlationId,
+      });
+      return { kind: 'accepted' };
+    });
+  }
+
+  function run(req: InboundRequest, seen: Seen): InboundResult {
+    const received = readEnvelope(req);
+    seen.ordered = received.ordered;
+    const env = validateEnvelope(received.ordered);
+    seen.envelope = env;
+    const peer = knownSender(env, req.pathSender);
+    const auth = authenticate(received.ordered, env, peer, { keys, logger });
+    const now = clock.now();
+    checkFreshness(env.timestamp, env.ttl, now, { replayWindowMs, futureSkewMs });
+    const plaintext = decrypt(env, peer);
+
+    const stored = persist(env, received.envelopeText, plaintext, auth, now);
+    if (stored.kind === 'replay') return reject(WireCode.Replay, 'nonce already seen');
+    if (stored.kind === 'duplicate') {
+      logger.debug('inbound: duplicate acknowledged', { id: stored.id, from: env.from });
+      return { status: 200, body: { ok: true, duplicate: true, id: stored.id }, auth, sessionKey: received.sessionKey };
+    }
+    logger.debug('inbound: message accepted', { id: env.id, from: env.from, type: env.type, auth });
+    return {
+      status: 202,
+      body: { ok: true, id: env.id },
+      envelope: env,
+      plaintextBody: plaintext,
+      auth,
+      sessionKey: received.sessionKey,
+    };
+  }
+
+  return {
+    handle(req: InboundRequest): InboundResult {
+      const seen: Seen = {};
+      try {
+        return run(req, seen);
+      } catch (e) {
+        if (e instanceof InboundRejection) return refused(e, seen);
+        logger.error('inbound: internal error while handling a message', { error: errorText(e) });
+        return refused(new InboundRejection(WireCode.Internal, 'internal error'), seen);
+      }
+    },
+  };
+}
+
+/** Error code (MeshError) or class name only: messages of foreign errors might quote input. */
+function errorText(e: unknown): string {
+  if (isMeshError(e)) return e.code;
+  return e instanceof Error ? e.name : typeof e;
+}
