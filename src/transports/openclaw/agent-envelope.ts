@@ -1,0 +1,21 @@
+/**
+ * The envelope as a local agent may see it: the plaintext body in place of ciphertext, and no
+ * secrets — `replyTo.token` is removed (the node answers on the agent's behalf) and `signature`
+ * is dropped because it no longer matches a decrypted body.
+ * Same function as transports/handler/agent-envelope.ts: adapters may not import each other.
+ */
+import type { HandOff } from '../../ports/agent-delivery.ts';
+import { toPlain, type JsonObject, type JsonValue } from '../../protocol/json.ts';
+
+export function agentEnvelope(h: HandOff): JsonObject {
+  const e = h.envelope;
+  const { encrypted: _encrypted, ...payload } = e.payload;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(e) as [string, unknown][]) {
+    if (key === 'signature' || value === undefined) continue;
+    out[key] = toPlain(value as JsonValue);
+  }
+  out['replyTo'] = e.replyTo === null ? null : { url: e.replyTo.url };
+  out['payload'] = toPlain({ ...(payload as unknown as JsonObject), body: h.body });
+  return out;
+}

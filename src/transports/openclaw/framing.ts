@@ -1,0 +1,58 @@
+/**
+ * The text an OpenClaw agent receives for a MESH message: a short header (who, what, how to answer)
+ * and the agent view of the envelope as compact JSON. OpenClaw wraps hook text as untrusted content,
+ * so the durable "how to use MESH" instructions belong in a skill or AGENTS.md; the header only
+ * carries what is specific to this message. Header values come from the sender and are flattened
+ * to one line so they cannot forge extra header lines.
+ */
+import type { HandOff } from '../../ports/agent-delivery.ts';
+import type { JsonObject } from '../../protocol/json.ts';
+import { agentEnvelope } from './agent-envelope.ts';
+
+/** Inline attachment data longer than this is left out of the text (the model cannot use base64). */
+export const DEFAULT_MAX_INLINE_ATTACHMENT_CHARS = 4096;
+const HEADER_VALUE_MAX = 200;
+/** Ids are validated upstream; this only decides whether one may appear unquoted in a command line. */
+const SAFE_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
+const oneLine = (s: string): string => {
+  const flat = s.replace(CONTROL_RE, ' ').trim();
+  return flat.length > HEADER_VALUE_MAX ? `${flat.slice(0, HEADER_VALUE_MAX)}…` : flat;
+};
+/** Quoted for the header line; JSON quoting keeps quotes inside the value unambiguous. */
+const q = (s: string): string => JSON.stringify(oneLine(s));
+
+function trimAttachments(view: JsonObject, maxChars: number): void {
+  const payload = view['payload'];
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return;
+  const atts = (payload as JsonObject)['attachments'];
+  if (!Array.isArray(atts)) return;
+  for (const a of atts) {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) continue;
+    const att = a as JsonObject;
+    const data = att['data'];
+    if (att['type'] === 'inline' && typeof data === 'string' && data.length > maxChars) {
+      att['data'] = `[omitted: ${data.length} base64 characters]`;
+    }
+  }
+}
+
+export function frameForAgent(h: HandOff, maxInlineAttachmentChars = DEFAULT_MAX_INLINE_ATTACHMENT_CHARS): string {
+  const e = h.envelope;
+  const facts = [`type ${q(e.type)}`, `id ${q(e.id)}`];
+  if (e.correlationId !== null) facts.push(`correlationId ${q(e.correlationId)}`);
+  if (e.conversationId !== null) facts.push(`conversationId ${q(e.conversationId)}`);
+  const lines = [
+    `[MESH] Verified MESH message from ${q(e.from)} to ${q(e.to)}: ${facts.join(', ')}.`,
+    `Subject: ${q(e.payload.subject)}`,
+    e.type === 'request'
+      ? `The sender expects an answer: run  mesh reply ${SAFE_ID_RE.test(e.id) ? e.id : q(e.id)} "<your answer>"`
+      : 'No answer is expected.',
+    'Envelope (JSON; body decrypted, reply credentials removed):',
+  ];
+  const view = agentEnvelope(h);
+  trimAttachments(view, maxInlineAttachmentChars);
+  return `${lines.join('\n')}\n${JSON.stringify(view)}`;
+}
