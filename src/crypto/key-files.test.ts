@@ -137,6 +137,20 @@ describe('identity', () => {
     assert.equal(verifyEnvelopeEd25519(signed, readFileSync(first.publicKeyPath, 'utf8').trim()), true);
   });
 
+  test('config/ is created private when missing, an existing one is left as it is', () => {
+    ensureIdentity(home);
+    assert.equal(mode(join(home, 'config')), 0o700);
+    const other = mkdtempSync(join(tmpdir(), 'mesh-keys-'));
+    try {
+      mkdirSync(join(other, 'config'));
+      chmodSync(join(other, 'config'), 0o750);
+      ensureIdentity(other);
+      assert.equal(mode(join(other, 'config')), 0o750);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test('deterministic with an injected random source', () => {
     const seed = bytes(7);
     assert.deepEqual(ensureIdentity(home, { random: seed }).identity, generateIdentity(seed));

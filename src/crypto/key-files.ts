@@ -11,6 +11,7 @@
  * after the other party); the same bytes must be copied to the peer. Existing keys are never
  * replaced without `force` (MeshError ALREADY_EXISTS). Key text never appears in errors.
  */
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IdentityKeyPair, KeyStore } from '../ports/keys.ts';
 import { isMeshError, MeshError, MeshErrorCode } from '../protocol/errors.ts';
@@ -21,7 +22,7 @@ import {
 } from './key-paths.ts';
 import { stripKeyWhitespace } from './key-text.ts';
 import { secureRandom, takeRandom, type RandomBytes } from './random.ts';
-import { ensurePrivateDir, readSecretFile, writeSecretFile } from './secret-file.ts';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, readSecretFile, writeSecretFile } from './secret-file.ts';
 
 export { keyStatus, type KeyFileInfo, type KeyStatusReport, type PeerKeyStatus } from './key-status.ts';
 
@@ -123,7 +124,8 @@ export interface EnsureIdentityResult {
  */
 export function ensureIdentity(home: string, options: { random?: RandomBytes } = {}): EnsureIdentityResult {
   const paths = identityPaths(home);
-  ensurePrivateDir(dirname(paths.privateKey));
+  // config/ is shared with the registry: create it private if missing, but leave an existing one alone.
+  mkdirSync(dirname(paths.privateKey), { recursive: true, mode: PRIVATE_DIR_MODE });
   let identity = readIdentity(home);
   let created = false;
   if (identity === null) {
