@@ -1,0 +1,41 @@
+import type { JsonValue } from '../../protocol/json.ts';
+import type {
+  BreakerRecord, ConversationRecord, DeadLetter, IncidentRecord, InboxMessage, MeshEventRecord, OutboxMessage,
+  PeerHealth, ResponseRecord, RoundRecord, SessionRecord, Store,
+} from '../../ports/store.ts';
+import { MemoryConversationRepo, MemoryEventLog, MemorySessionRepo } from './memory-conversations.ts';
+import type { StoredSessionMessage } from './memory-conversations.ts';
+import { MemoryAuditRepo, MemoryInboxRepo, MemoryNonceRepo } from './memory-inbox.ts';
+import type { NonceEntry, SeqAuditEntry } from './memory-inbox.ts';
+import { Journal, MemCounter, MemTable } from './memory-journal.ts';
+import { MemoryDeadLetterRepo, MemoryOutboxRepo } from './memory-outbox.ts';
+import { MemoryBreakerRepo, MemoryIncidentRepo, MemoryKeyValueRepo, MemoryPeerHealthRepo } from './memory-state.ts';
+
+/**
+ * The Store in memory, for unit tests: same contract as the SQLite adapter (both pass
+ * test/contract/store-contract.ts), single process, no persistence. Transactions roll back on throw
+ * and nest; with no concurrency, every method is atomic by construction.
+ */
+export function createMemoryStore(): Store {
+  const journal = new Journal();
+  const table = <V>(): MemTable<V> => new MemTable<V>(journal);
+  const outbox = table<OutboxMessage>();
+  return {
+    outbox: new MemoryOutboxRepo(outbox),
+    deadLetters: new MemoryDeadLetterRepo(outbox, table<DeadLetter>()),
+    inbox: new MemoryInboxRepo(table<InboxMessage>()),
+    nonces: new MemoryNonceRepo(table<NonceEntry>()),
+    audit: new MemoryAuditRepo(table<SeqAuditEntry>(), new MemCounter(journal)),
+    breakers: new MemoryBreakerRepo(table<BreakerRecord>()),
+    peers: new MemoryPeerHealthRepo(table<PeerHealth>()),
+    kv: new MemoryKeyValueRepo(table<JsonValue>()),
+    conversations: new MemoryConversationRepo(table<ConversationRecord>(), table<RoundRecord>(), table<ResponseRecord>()),
+    incidents: new MemoryIncidentRepo(table<IncidentRecord>()),
+    sessions: new MemorySessionRepo(table<SessionRecord>(), table<StoredSessionMessage>(), new MemCounter(journal)),
+    events: new MemoryEventLog(table<MeshEventRecord>(), new MemCounter(journal)),
+    transaction: (fn) => journal.run(fn),
+    close: () => {
+      // Nothing to release.
+    },
+  };
+}

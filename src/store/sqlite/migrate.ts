@@ -1,0 +1,55 @@
+import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
+import { migration0001Init } from './migrations/0001-init.ts';
+import type { SqliteDb } from './sqlite-db.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Append-only. Version N is the N-th entry; `PRAGMA user_version` records the last one applied. */
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'init', sql: migration0001Init },
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+for (const [i, m] of migrations.entries()) {
+  if (m.version !== i + 1) throw new Error(`migration list out of order at ${m.name}`);
+}
+
+export function readSchemaVersion(db: SqliteDb): number {
+  const row = db.get<{ user_version: number }>('PRAGMA user_version');
+  return row?.user_version ?? 0;
+}
+
+function refuseNewer(version: number, path: string): MeshError {
+  return new MeshError(
+    MeshErrorCode.SchemaTooNew,
+    `the database ${path} has schema version ${version}, but this MESH only knows up to ${SCHEMA_VERSION}: upgrade MESH (downgrading would corrupt the data)`,
+    { details: { found: version, supported: SCHEMA_VERSION } },
+  );
+}
+
+/**
+ * Brings the schema up to SCHEMA_VERSION. The version is re-read after BEGIN IMMEDIATE, so when
+ * several processes open a fresh database at once, exactly one applies each migration and the
+ * others find the work done. Returns the versions before and after.
+ */
+export function migrate(db: SqliteDb, path: string): { from: number; to: number } {
+  const seen = db.read(() => readSchemaVersion(db));
+  if (seen > SCHEMA_VERSION) throw refuseNewer(seen, path);
+  if (seen === SCHEMA_VERSION) return { from: seen, to: seen };
+  return db.transaction(() => {
+    const current = readSchemaVersion(db);
+    if (current > SCHEMA_VERSION) throw refuseNewer(current, path);
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      db.raw.exec(m.sql);
+      // PRAGMA takes no parameters; the version is a trusted integer from the list above.
+      db.raw.exec(`PRAGMA user_version = ${m.version}`);
+    }
+    return { from: current, to: SCHEMA_VERSION };
+  });
+}

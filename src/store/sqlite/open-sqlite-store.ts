@@ -1,0 +1,109 @@
+import { closeSync, openSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { MeshError, MeshErrorCode, isMeshError } from '../../protocol/errors.ts';
+import type { Store } from '../../ports/store.ts';
+import { SqliteAuditRepo } from './audit-repo.ts';
+import { SqliteBreakerRepo } from './breaker-repo.ts';
+import { SqliteConversationRepo } from './conversation-repo.ts';
+import { SqliteDeadLetterRepo } from './dead-letter-repo.ts';
+import { SqliteEventLog } from './event-log.ts';
+import { SqliteInboxRepo } from './inbox-repo.ts';
+import { SqliteIncidentRepo } from './incident-repo.ts';
+import { SqliteKeyValueRepo } from './kv-repo.ts';
+import { migrate } from './migrate.ts';
+import { SqliteNonceRepo } from './nonce-repo.ts';
+import { SqliteOutboxRepo } from './outbox-repo.ts';
+import { SqlitePeerHealthRepo } from './peer-health-repo.ts';
+import { SqliteSessionRepo } from './session-repo.ts';
+import { SqliteDb } from './sqlite-db.ts';
+import { isSqliteBusy, translateSqliteError } from './sqlite-errors.ts';
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's lock before STORE_BUSY. */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed, mode 600) the node's database and brings its schema up to date.
+ * Safe to call from many processes at once. Throws MeshError SCHEMA_TOO_NEW when the file was
+ * written by a newer MESH, STORE_BUSY when the lock could not be had, STORE_FAILED otherwise.
+ */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
+  }
+  if (path !== ':memory:') createPrivateFile(path);
+
+  let raw: DatabaseSync;
+  try {
+    raw = new DatabaseSync(path, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
+  } catch (e) {
+    throw storeFailed(path, e);
+  }
+  const db = new SqliteDb(raw);
+  try {
+    configure(db, busyTimeoutMs);
+    migrate(db, path);
+  } catch (e) {
+    db.close();
+    throw storeFailed(path, e);
+  }
+  return {
+    outbox: new SqliteOutboxRepo(db),
+    deadLetters: new SqliteDeadLetterRepo(db),
+    inbox: new SqliteInboxRepo(db),
+    nonces: new SqliteNonceRepo(db),
+    audit: new SqliteAuditRepo(db),
+    breakers: new SqliteBreakerRepo(db),
+    peers: new SqlitePeerHealthRepo(db),
+    kv: new SqliteKeyValueRepo(db),
+    conversations: new SqliteConversationRepo(db),
+    incidents: new SqliteIncidentRepo(db),
+    sessions: new SqliteSessionRepo(db),
+    events: new SqliteEventLog(db),
+    transaction: (fn) => db.transaction(fn),
+    close: () => db.close(),
+  };
+}
+
+/** The database holds message bodies: create it owner-only. SQLite gives -wal/-shm the same mode. */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw storeFailed(path, e);
+  }
+}
+
+function configure(db: SqliteDb, busyTimeoutMs: number): void {
+  // Switching a fresh file to WAL needs a moment of exclusive access; when several processes open
+  // the same new file at once, one may be refused without the busy handler being consulted.
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
+    try {
+      db.raw.exec('PRAGMA journal_mode = WAL');
+      break;
+    } catch (e) {
+      if (!isSqliteBusy(e) || Date.now() >= deadline) throw e;
+      sleepSync(delayMs);
+    }
+  }
+  db.raw.exec('PRAGMA synchronous = NORMAL');
+  db.raw.exec('PRAGMA foreign_keys = ON');
+  db.raw.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function storeFailed(path: string, e: unknown): MeshError {
+  const translated = translateSqliteError(e);
+  if (isMeshError(translated)) return translated;
+  const reason = e instanceof Error ? e.message : String(e);
+  return new MeshError(MeshErrorCode.StoreFailed, `cannot open the MESH database ${path}: ${reason}`, { cause: e });
+}

@@ -1,0 +1,124 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
+import { translateSqliteError } from './sqlite-errors.ts';
+
+export type Row = Record<string, unknown>;
+export type Params = SQLInputValue[];
+
+/**
+ * One connection plus the transaction discipline every repo relies on:
+ * - statements are prepared once per connection and reused (cached by SQL text);
+ * - the outermost `transaction` is `BEGIN IMMEDIATE … COMMIT`, so the write lock is taken up front
+ *   (waiting up to the busy timeout) and a read-then-write can never lose a race to another process;
+ * - nested calls join the outer transaction through a SAVEPOINT, so an inner failure undoes only the
+ *   inner work (the error still propagates) and the outer transaction stays usable.
+ */
+export class SqliteDb {
+  readonly raw: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #depth = 0;
+  #open = true;
+
+  constructor(raw: DatabaseSync) {
+    this.raw = raw;
+  }
+
+  stmt(sql: string): StatementSync {
+    let s = this.#statements.get(sql);
+    if (s === undefined) {
+      s = this.raw.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  get<T>(sql: string, ...params: Params): T | null {
+    return (this.stmt(sql).get(...params) as T | undefined) ?? null;
+  }
+
+  all<T>(sql: string, ...params: Params): T[] {
+    return this.stmt(sql).all(...params) as T[];
+  }
+
+  /** Runs a write statement; returns the number of changed rows. */
+  run(sql: string, ...params: Params): number {
+    return Number(this.stmt(sql).run(...params).changes);
+  }
+
+  /** Reads outside a transaction; a lock that outlived the busy timeout becomes STORE_BUSY. */
+  read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#depth === 0 ? this.#outer(fn) : this.#nested(fn);
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#statements.clear();
+    this.raw.close();
+  }
+
+  #outer<T>(fn: () => T): T {
+    try {
+      this.stmt('BEGIN IMMEDIATE').run();
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+    this.#depth = 1;
+    try {
+      const result = fn();
+      assertSynchronous(result);
+      this.stmt('COMMIT').run();
+      return result;
+    } catch (e) {
+      // SQLite rolls back by itself after some errors (I/O, full disk); only roll back what is still open.
+      if (this.raw.isTransaction) {
+        try {
+          this.stmt('ROLLBACK').run();
+        } catch {
+          // The original error is the one worth reporting.
+        }
+      }
+      throw translateSqliteError(e);
+    } finally {
+      this.#depth = 0;
+    }
+  }
+
+  #nested<T>(fn: () => T): T {
+    this.stmt('SAVEPOINT mesh_nested').run();
+    this.#depth += 1;
+    try {
+      const result = fn();
+      assertSynchronous(result);
+      this.stmt('RELEASE mesh_nested').run();
+      return result;
+    } catch (e) {
+      if (this.raw.isTransaction) {
+        try {
+          this.stmt('ROLLBACK TO mesh_nested').run();
+          this.stmt('RELEASE mesh_nested').run();
+        } catch {
+          // The original error is the one worth reporting.
+        }
+      }
+      throw translateSqliteError(e);
+    } finally {
+      this.#depth -= 1;
+    }
+  }
+}
+
+/** A Promise would let the transaction commit before the awaited work ran: refuse it loudly. */
+export function assertSynchronous(result: unknown): void {
+  if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
+    throw new MeshError(MeshErrorCode.InvalidArgument, 'store transactions are synchronous: the callback must not return a Promise');
+  }
+}
