@@ -1,0 +1,121 @@
+import { layoutOf, resolveAgentName, resolveHome } from '../../node/home.ts';
+import { probePeer } from '../../node/probe.ts';
+import { newHookToken } from '../../node/init-home.ts';
+import { peerFromEntry, readRegistryFile, writeRegistryFile, type RegistryEntry } from '../../node/registry.ts';
+import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
+import { assertAgentName, isBashCompatibleName } from '../../protocol/names.ts';
+import { flag, str, type CliContext, type CommandSpec } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:@-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+function homeAndSelf(ctx: CliContext): { file: string; self: string } {
+  const layout = layoutOf(resolveHome(ctx.home, ctx.env));
+  const self = resolveAgentName(layout, ctx.env);
+  if (self === null) throw new MeshError(MeshErrorCode.NotInitialized, `no MESH node at ${layout.home}: run \`mesh init --agent <name>\``);
+  return { file: layout.registryFile, self };
+}
+
+function reverseCommand(self: string, e: RegistryEntry): string {
+  const parts = ['mesh join', self];
+  if (typeof e['url'] === 'string') parts.push('--url', e['url']);
+  else parts.push(String(e['ip'] ?? '127.0.0.1'), String(e['port'] ?? 18790));
+  if (typeof e['token'] === 'string') parts.push(e['token']);
+  return parts.map(shellQuote).join(' ').replace(/^'mesh join'/, 'mesh join');
+}
+
+export const command: CommandSpec = {
+  name: 'join',
+  summary: 'add or update a peer in the registry; --show prints how peers add this node',
+  usage: [
+    'join <name> <ip> [port] [token] [--signing hmac|ed25519|none] [--encryption cbc|gcm] [--public-key <b64>] [--role <r>]',
+    'join <name> --url <http://host:port> [token] [...]',
+    'join --show',
+  ],
+  description:
+    'Writes agents.<name> into config/agent-registry.json (port defaults to 18789, the OpenClaw gateway port;\n' +
+    'use the peer\'s `mesh serve` port, 18790 by default, when it runs MESH-TS as a sidecar). The token is the\n' +
+    'bearer token of THAT peer\'s hooks. Afterwards the peer is probed with GET /health, which never wakes its\n' +
+    'agent (bash MESH posted a "ping" prompt). --show prints this node\'s address and token (a secret) as the\n' +
+    'join command to run on the other node.',
+  options: {
+    show: { type: 'boolean', description: 'print the command that adds THIS node on a peer (includes the token)' },
+    url: { type: 'string', placeholder: 'url', description: 'base URL of the peer instead of <ip> [port]' },
+    signing: { type: 'string', placeholder: 'scheme', description: 'hmac, ed25519 or none (default: keep, or none)' },
+    encryption: { type: 'string', placeholder: 'scheme', description: 'cbc (bash peers, default) or gcm (MESH-TS peers)' },
+    'public-key': { type: 'string', placeholder: 'b64', description: 'the peer\'s Ed25519 public key (from its `mesh init`)' },
+    role: { type: 'string', placeholder: 'role', description: 'peer (default), hub, relay, sre…' },
+    'no-probe': { type: 'boolean', description: 'do not check that the peer answers' },
+  },
+  examples: ['mesh join beta 10.0.0.12 18790 mesh-0123abcd…', 'mesh join beta --url http://127.0.0.1:18791 TOKEN --signing hmac', 'mesh join --show'],
+  async run(ctx, args) {
+    const { out } = ctx;
+    const { file, self } = homeAndSelf(ctx);
+    const reg = readRegistryFile(file);
+    if (flag(args, 'show')) {
+      const e = reg.agents[self];
+      if (!e) throw new MeshError(MeshErrorCode.ConfigInvalid, `the registry has no entry for this node ("${self}"): run mesh init again`);
+      const cmd = reverseCommand(self, e);
+      if (out.json) out.data({ agent: self, ip: e['ip'] ?? null, port: e['port'] ?? null, url: e['url'] ?? null, token: e['token'] ?? null, command: cmd });
+      else {
+        out.line(`This node: ${self}  (${typeof e['url'] === 'string' ? e['url'] : `${String(e['ip'])}:${String(e['port'])}`})`);
+        out.line('Run this on the peer (it contains this node\'s hook token — treat it as a secret):');
+        out.line(`  ${cmd}`);
+      }
+      return ExitCode.Ok;
+    }
+    const [nameArg, ip, portArg, tokenArg] = args.positionals;
+    const name = assertAgentName(nameArg, 'peer name');
+    if (name === self) throw new MeshError(MeshErrorCode.InvalidArgument, `"${name}" is this node; use mesh init to change its own entry`);
+    const url = str(args, 'url');
+    const prev = reg.agents[name] ?? {};
+    const entry: RegistryEntry = { ...prev };
+    let token = tokenArg;
+    if (url !== undefined) {
+      entry['url'] = url;
+      token = ip ?? tokenArg; // with --url the first extra positional is the token
+      delete entry['ip'];
+      delete entry['port'];
+    } else {
+      if (!ip) throw new MeshError(MeshErrorCode.InvalidArgument, 'usage: mesh join <name> <ip> [port] [token]  (or --url)');
+      entry['ip'] = ip;
+      entry['port'] = portArg === undefined ? (prev['port'] ?? 18789) : Number(portArg);
+      delete entry['url'];
+    }
+    entry['token'] = token ?? (typeof prev['token'] === 'string' ? prev['token'] : newHookToken());
+    entry['role'] = str(args, 'role') ?? prev['role'] ?? 'peer';
+    entry['hookPath'] = `/hooks/${self}`;
+    const signing = str(args, 'signing');
+    if (signing !== undefined) entry['signing'] = signing === 'hmac' ? true : signing === 'none' ? false : signing;
+    else entry['signing'] ??= false;
+    const enc = str(args, 'encryption');
+    if (enc !== undefined) entry['encryption'] = enc === 'cbc' ? 'aes-256-cbc' : enc === 'gcm' ? 'aes-256-gcm' : enc;
+    const pk = str(args, 'public-key');
+    if (pk !== undefined) entry['publicKey'] = pk;
+
+    const peer = peerFromEntry(name, entry);
+    if (typeof peer === 'string') throw new MeshError(MeshErrorCode.InvalidArgument, peer);
+    reg.agents[name] = entry;
+    writeRegistryFile(file, reg);
+
+    const warnings: string[] = [];
+    if (!isBashCompatibleName(name)) warnings.push(`"${name}" contains '-': fine between MESH-TS nodes, but bash MESH v3.2 nodes cannot address it`);
+    if (token === undefined && prev['token'] === undefined) warnings.push('no token given: generated a placeholder; set the peer\'s real hook token before sending');
+    let probe: Awaited<ReturnType<typeof probePeer>> | null = null;
+    if (!flag(args, 'no-probe')) probe = await probePeer(peer.baseUrl, 3_000);
+    if (out.json) {
+      out.data({ ok: true, agent: name, baseUrl: peer.baseUrl, signing: peer.signing, encryption: peer.encryption, updated: Object.keys(prev).length > 0, probe, warnings });
+      return ExitCode.Ok;
+    }
+    for (const w of warnings) out.warn(w);
+    out.line(`${out.style('green', '✓')} ${Object.keys(prev).length > 0 ? 'updated' : 'added'} ${name} → ${peer.baseUrl} (signing: ${peer.signing}, encryption: ${peer.encryption})`);
+    if (probe) {
+      out.line(probe.ok ? `  reachable: GET /health answered ${probe.status} in ${probe.elapsedMs} ms`
+        : `  ${out.style('yellow', 'not reachable yet')}: ${probe.error ?? `HTTP ${probe.status}`} (messages will queue and retry)`);
+    }
+    out.line(`  on ${name}, add this node with: mesh join --show   (run here, then paste there)`);
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,203 @@
+/**
+ * The composition root: the ONLY place that picks concrete adapters (SQLite store, HTTP transport,
+ * key files, registry file, delivery adapters) and wires services to them. The CLI and the daemon
+ * talk to a MeshNode. Expensive parts (database, transport, services) are created on first use, so
+ * `mesh keygen --status` never opens the database and `mesh send` loads only what it needs.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { createIdGenerator, type IdGenerator } from '../protocol/ids.ts';
+import { assertAgentName } from '../protocol/names.ts';
+import type { AgentDelivery } from '../ports/agent-delivery.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
+import { silentLogger, type Logger } from '../ports/logger.ts';
+import type { PeerConfig } from '../ports/peers.ts';
+import type { Store } from '../ports/store.ts';
+import type { Transport } from '../ports/transport.ts';
+import { FileKeyStore } from '../crypto/key-files.ts';
+import { createDeliveryService, type DeliveryService } from '../delivery/delivery-service.ts';
+import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
+import type { InboundPipeline } from '../inbound/types.ts';
+import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { createHandlerCommandDelivery } from '../transports/handler/handler-command.ts';
+import { createHttpTransport } from '../transports/http/http-transport.ts';
+import { createOpenClawForwarder } from '../transports/openclaw/openclaw-forwarder.ts';
+import { AuditLog } from './audit-log.ts';
+import { EventBus } from './event-bus.ts';
+import { layoutOf, resolveAgentName, resolveHome, type HomeLayout } from './home.ts';
+import { loadNodeConfig, type NodeConfig } from './node-config.ts';
+import { RegistryPeerDirectory } from './registry.ts';
+
+export interface OpenNodeOptions {
+  home?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  logger?: Logger;
+  /** Replaces the HTTP transport (tests, benchmarks). */
+  transport?: Transport;
+}
+
+export class MeshNode {
+  readonly layout: HomeLayout;
+  readonly self: string;
+  readonly config: NodeConfig;
+  readonly registry: RegistryPeerDirectory;
+  readonly keys: FileKeyStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly env: NodeJS.ProcessEnv;
+  #store: Store | null = null;
+  #transport: Transport | null;
+  #ownsTransport: boolean;
+  #events: EventBus | null = null;
+  #audit: AuditLog | null = null;
+  #delivery: DeliveryService | null = null;
+  #inbound: InboundPipeline | null = null;
+  #agentDelivery: AgentDelivery | null | undefined = undefined;
+
+  constructor(layout: HomeLayout, self: string, opts: OpenNodeOptions) {
+    this.layout = layout;
+    this.self = self;
+    this.env = opts.env ?? {};
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.config = loadNodeConfig(layout.configFile, this.env);
+    this.registry = RegistryPeerDirectory.load(self, layout.registryFile);
+    this.keys = new FileKeyStore(layout.home);
+    this.ids = createIdGenerator((n) => randomBytes(n));
+    this.#transport = opts.transport ?? null;
+    this.#ownsTransport = opts.transport === undefined;
+  }
+
+  /** This node's own registry entry (where peers reach it, and the token they must present). */
+  selfEntry(): PeerConfig | null {
+    return this.registry.get(this.self);
+  }
+
+  /** The bearer token inbound hook requests must carry (the self entry's token). */
+  hookToken(): string {
+    const t = this.selfEntry()?.token;
+    if (!t) {
+      throw new MeshError(MeshErrorCode.ConfigInvalid, `registry entry "${this.self}" has no token: peers could not authenticate; run \`mesh init\` again or set agents.${this.self}.token`);
+    }
+    return t;
+  }
+
+  peer(name: string): PeerConfig {
+    const p = this.registry.get(name);
+    if (p === null || name === this.self) {
+      const known = this.registry.list().map((x) => x.name);
+      throw new MeshError(MeshErrorCode.UnknownAgent, `unknown agent "${name}"${known.length ? ` (known: ${known.join(', ')})` : ' (the registry has no peers yet: `mesh join <name> <ip> [port] [token]`)'}`);
+    }
+    return p;
+  }
+
+  get store(): Store {
+    if (this.#store === null) {
+      mkdirSync(this.layout.dataDir, { recursive: true, mode: 0o700 });
+      this.#store = openSqliteStore(this.layout.databaseFile);
+    }
+    return this.#store;
+  }
+
+  get events(): EventBus {
+    return (this.#events ??= new EventBus(this.store, this.clock));
+  }
+
+  get audit(): AuditLog {
+    if (this.#audit === null) {
+      mkdirSync(this.layout.logsDir, { recursive: true, mode: 0o700 });
+      this.#audit = new AuditLog(this.store, this.layout.auditLogFile);
+    }
+    return this.#audit;
+  }
+
+  get transport(): Transport {
+    return (this.#transport ??= createHttpTransport({
+      clock: this.clock,
+      timeoutMs: this.config.delivery.requestTimeoutMs,
+      connectTimeoutMs: this.config.delivery.connectTimeoutMs,
+    }));
+  }
+
+  get delivery(): DeliveryService {
+    return (this.#delivery ??= createDeliveryService({
+      store: this.store,
+      transport: this.transport,
+      peers: this.registry,
+      clock: this.clock,
+      events: this.events,
+      audit: this.audit,
+      logger: this.logger,
+      options: {
+        requestTimeoutMs: this.config.delivery.requestTimeoutMs,
+        connectTimeoutMs: this.config.delivery.connectTimeoutMs,
+        retry: { delaysMs: this.config.delivery.retryDelaysMs },
+        breaker: {
+          failureThreshold: this.config.delivery.breakerFailureThreshold,
+          coolDownMs: this.config.delivery.breakerCooldownMs,
+        },
+      },
+    }));
+  }
+
+  /** The adapter that hands verified messages to the local agent, or null for inbox-only nodes. */
+  get agentDelivery(): AgentDelivery | null {
+    if (this.#agentDelivery !== undefined) return this.#agentDelivery;
+    const c = this.config;
+    if (c.inbound.handOff === 'handler' && c.handler) {
+      this.#agentDelivery = createHandlerCommandDelivery({ command: c.handler.command, timeoutMs: c.handler.timeoutMs, logger: this.logger, cwd: this.layout.home });
+    } else if (c.inbound.handOff === 'openclaw' && c.openclaw) {
+      this.#agentDelivery = createOpenClawForwarder({
+        transport: this.transport,
+        gatewayUrl: c.openclaw.gatewayUrl,
+        hookToken: c.openclaw.hookToken,
+        allowedSessionKeyPrefixes: c.openclaw.allowedSessionKeyPrefixes,
+        ...(c.openclaw.agentId ? { agentId: c.openclaw.agentId } : {}),
+        timeoutMs: c.openclaw.timeoutMs,
+      });
+    } else {
+      this.#agentDelivery = null;
+    }
+    return this.#agentDelivery;
+  }
+
+  get inbound(): InboundPipeline {
+    return (this.#inbound ??= createInboundPipeline({
+      self: this.self,
+      store: this.store,
+      peers: this.registry,
+      keys: this.keys,
+      clock: this.clock,
+      events: this.events,
+      audit: this.audit,
+      logger: this.logger,
+      options: {
+        replayWindowMs: this.config.inbound.replayWindowMs,
+        futureSkewMs: this.config.inbound.futureSkewMs,
+        acceptUnknownSenders: this.config.inbound.acceptUnknownSenders,
+        handOff: this.agentDelivery !== null,
+      },
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsTransport && this.#transport?.close) await this.#transport.close();
+    this.#store?.close();
+    this.#store = null;
+  }
+}
+
+/** Opens the node of a home folder (resolving --home, $MESH_HOME, ~/.mesh and the agent name). */
+export function openNode(opts: OpenNodeOptions = {}): MeshNode {
+  const env = opts.env ?? {};
+  const layout = layoutOf(resolveHome(opts.home, env));
+  const self = resolveAgentName(layout, env);
+  if (self === null) {
+    throw new MeshError(MeshErrorCode.NotInitialized, `no MESH node at ${layout.home}: run \`mesh init --agent <name>\` (or set --home / $MESH_HOME)`);
+  }
+  assertAgentName(self, 'agent name of this node');
+  return new MeshNode(layout, self, { ...opts, env });
+}

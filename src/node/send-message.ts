@@ -1,0 +1,119 @@
+/**
+ * The send use case behind `mesh send`, `mesh request` and `mesh reply`: resolve targets, compose one
+ * envelope per target (own id and nonce), write it to the durable outbox, and make the first attempt
+ * right away. Targets are handled concurrently, so one dead peer does not delay the others.
+ */
+import { MeshError, MeshErrorCode, isMeshError } from '../protocol/errors.ts';
+import type { Envelope } from '../protocol/envelope.ts';
+import { composeEnvelope, type MessageDraft } from './compose.ts';
+import type { MeshNode } from './mesh-node.ts';
+
+export type SendStatus = 'delivered' | 'queued' | 'dead_lettered' | 'expired' | 'dry_run' | 'error';
+
+export interface SendInput extends MessageDraft {
+  /** Agent name, `all`, `@group`, or several names separated by commas/spaces. */
+  target: string;
+  /** One attempt only: a transient failure goes straight to dead letters (bash --no-retry). */
+  noRetry?: boolean | undefined;
+  /** Compose and sign, but neither store nor send. */
+  dryRun?: boolean | undefined;
+}
+
+export interface TargetResult {
+  peer: string;
+  id: string | null;
+  status: SendStatus;
+  attempts: number;
+  httpStatus?: number | undefined;
+  error?: string | undefined;
+  reason?: string | undefined;
+  nextAttemptAt?: number | undefined;
+  signed?: boolean;
+  encrypted?: boolean;
+  /** Dry run only: the envelope that would be sent. */
+  envelope?: Envelope;
+}
+
+export function resolveTargets(node: MeshNode, target: string): string[] {
+  const t = target.trim();
+  if (t === 'all') {
+    const all = node.registry.list().map((p) => p.name);
+    if (all.length === 0) throw new MeshError(MeshErrorCode.UnknownAgent, 'the registry has no peers: add one with `mesh join <name> <ip> [port] [token]`');
+    return all;
+  }
+  if (t.startsWith('@')) {
+    const members = node.registry.group(t.slice(1));
+    if (members === null || members.length === 0) {
+      const known = node.registry.groupNames();
+      throw new MeshError(MeshErrorCode.UnknownGroup, `unknown or empty group "${t.slice(1)}"${known.length ? ` (groups: ${known.join(', ')})` : ''}`);
+    }
+    return members;
+  }
+  const names = [...new Set(t.split(/[\s,]+/).filter(Boolean))];
+  if (names.length === 0) throw new MeshError(MeshErrorCode.InvalidArgument, 'no target given');
+  for (const n of names) node.peer(n); // throws UNKNOWN_AGENT with the list of known agents
+  return names;
+}
+
+async function sendOne(node: MeshNode, peerName: string, input: SendInput): Promise<TargetResult> {
+  const peer = node.peer(peerName);
+  const now = node.clock.now();
+  const composed = composeEnvelope({ self: node.self, selfEntry: node.selfEntry(), keys: node.keys, ids: node.ids, now }, peer, input);
+  const env = composed.envelope;
+  const base = { peer: peerName, id: env.id, signed: composed.signed, encrypted: composed.encrypted };
+  if (input.dryRun) return { ...base, status: 'dry_run', attempts: 0, envelope: env };
+
+  const store = node.store;
+  store.outbox.enqueue({
+    id: env.id,
+    peer: peerName,
+    type: env.type,
+    envelope: composed.text,
+    sessionKey: composed.sessionKey,
+    createdAt: now,
+    expiresAt: Date.parse(env.timestamp) + env.ttl * 1000,
+    nextAttemptAt: now,
+  });
+  node.events.emit({ type: 'message.queued', id: env.id, peer: peerName, messageType: env.type });
+
+  const outcome = await node.delivery.attempt(env.id);
+  if (input.noRetry && outcome.status === 'queued') {
+    const reason = outcome.reason === 'circuit_open' ? 'circuit_open' : 'all_retries_exhausted';
+    if (store.deadLetters.moveFromOutbox(env.id, reason, node.clock.now())) {
+      node.events.emit({ type: 'message.dead_lettered', id: env.id, peer: peerName, reason, attempts: outcome.attempts });
+      return { ...base, status: 'dead_lettered', attempts: outcome.attempts, httpStatus: outcome.httpStatus, error: outcome.error, reason };
+    }
+  }
+  return {
+    ...base,
+    status: outcome.status === 'busy' ? 'queued' : outcome.status,
+    attempts: outcome.attempts,
+    httpStatus: outcome.httpStatus,
+    error: outcome.error,
+    reason: outcome.reason,
+    nextAttemptAt: outcome.nextAttemptAt,
+  };
+}
+
+export async function sendMessage(node: MeshNode, input: SendInput): Promise<TargetResult[]> {
+  const targets = resolveTargets(node, input.target);
+  return Promise.all(
+    targets.map(async (peer): Promise<TargetResult> => {
+      try {
+        return await sendOne(node, peer, input);
+      } catch (e) {
+        if (!isMeshError(e)) throw e;
+        return { peer, id: null, status: 'error', attempts: 0, error: e.message, reason: e.code };
+      }
+    }),
+  );
+}
+
+/** Where a message stands now, from the store (used by --wait-delivery and `mesh track`). */
+export function deliveryState(node: MeshNode, id: string): SendStatus | 'unknown' {
+  const row = node.store.outbox.get(id);
+  if (row?.state === 'delivered') return 'delivered';
+  if (row) return 'queued';
+  if (node.store.deadLetters.get(id)) return 'dead_lettered';
+  return 'unknown';
+}
