@@ -8,6 +8,7 @@
  * 401 (429 once a client keeps failing), declared size → 413, per-sender rate → 429, streamed
  * size → 413, then the pipeline decides the answer.
  */
+import type { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import { silentLogger, type Logger } from '../../ports/logger.ts';
@@ -15,7 +16,7 @@ import { MeshError, MeshErrorCode, isMeshError } from '../../protocol/errors.ts'
 import { WireCode } from '../../protocol/wire-codes.ts';
 import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import { extractHookToken, tokensEqual } from './hook-token.ts';
-import { readLimitedBody } from './read-limited-body.ts';
+import { readLimitedIncoming, readLimitedStream, type BodyRead } from './read-limited-body.ts';
 import type { InboundHandler, ReceiverInboundResult } from './receiver-types.ts';
 import { createRateLimiter } from './token-bucket.ts';
 
@@ -26,7 +27,7 @@ export const DEFAULT_RATE_BURST = 100;
 
 /** What @hono/node-server puts in `c.env`; absent under `app.request()`. */
 export interface ReceiverBindings {
-  incoming?: { socket?: { remoteAddress?: string } };
+  incoming?: Readable & { socket?: { remoteAddress?: string } };
 }
 export interface ReceiverEnv {
   Bindings: ReceiverBindings;
@@ -115,14 +116,23 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
       const taken = rateLimiter.take(pathSender ?? `agent@${client}`);
       if (!taken.ok) return fail(429, WireCode.RateLimited, 'rate limit exceeded', retryAfterHeader(taken.retryAfterMs));
     }
-    const read = await readLimitedBody(c.req.raw.body, maxBodyBytes);
+    const read = await readBody(c);
     if (!read.ok) {
-      return read.reason === 'too_large'
-        ? fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`)
-        : fail(400, WireCode.MalformedBody, 'body is not valid UTF-8');
+      if (read.reason === 'too_large') return fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`);
+      if (read.reason === 'invalid_utf8') return fail(400, WireCode.MalformedBody, 'body is not valid UTF-8');
+      return fail(400, WireCode.MalformedBody, 'request body was cut short');
     }
     const result = await o.handle({ pathSender, bodyText: read.text, wrapped: true });
     return answer(result);
+  }
+
+  function readBody(c: Context<ReceiverEnv>): Promise<BodyRead> {
+    // Under @hono/node-server, reading the Node request directly avoids building a web stream
+    // (about 2.5x the throughput); app.request() and other runtimes go through the web stream.
+    const incoming = (c.env as ReceiverBindings | undefined)?.incoming;
+    return incoming !== undefined && typeof incoming.on === 'function'
+      ? readLimitedIncoming(incoming, maxBodyBytes)
+      : readLimitedStream(c.req.raw.body, maxBodyBytes);
   }
 
   function answer(result: ReceiverInboundResult): Response {

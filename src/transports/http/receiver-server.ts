@@ -19,6 +19,11 @@ export interface StartReceiverOptions {
   requestTimeoutMs?: number;
   /** How long close() lets in-flight requests finish before dropping their connections. */
   closeGraceMs?: number;
+  /**
+   * Let @hono/node-server replace the process-wide Request/Response with its lighter classes
+   * (measurably faster). Off by default: a library should not change globals; the daemon may opt in.
+   */
+  overrideGlobalObjects?: boolean;
 }
 
 export interface RunningReceiver {
@@ -31,8 +36,12 @@ export function startReceiver(o: StartReceiverOptions): Promise<RunningReceiver>
   const host = o.host ?? '127.0.0.1';
   const graceMs = o.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
   return new Promise((resolve, reject) => {
-    // overrideGlobalObjects:false keeps the process-wide Request/Response untouched (we are a library).
-    const server = serve({ fetch: o.app.fetch, hostname: host, port: o.port, overrideGlobalObjects: false }) as Server;
+    const server = serve({
+      fetch: o.app.fetch,
+      hostname: host,
+      port: o.port,
+      overrideGlobalObjects: o.overrideGlobalObjects ?? false,
+    }) as Server;
     server.requestTimeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
     const onError = (err: NodeJS.ErrnoException): void => {
