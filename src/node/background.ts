@@ -1,0 +1,47 @@
+/**
+ * What `mesh serve` runs besides the HTTP receiver: the outbox worker (retries, dead-letter
+ * auto-replay), the hand-off worker (inbox → local agent) and housekeeping. `stop()` waits for
+ * in-flight work, so SIGTERM loses nothing.
+ */
+import { startOutboxWorker } from '../delivery/outbox-worker.ts';
+import { startHandOffWorker, type HandOffWorker } from './hand-off-worker.ts';
+import { runHousekeeping } from './housekeeping.ts';
+import type { MeshNode } from './mesh-node.ts';
+
+export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+
+export interface Background {
+  /** Something new arrived (inbound message): look at the hand-off queue now. */
+  kickHandOff(): void;
+  stop(): Promise<void>;
+}
+
+export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: number } = {}): Background {
+  const outbox = startOutboxWorker({
+    service: node.delivery,
+    clock: node.clock,
+    logger: node.logger,
+    minIntervalMs: 100,
+    maxIntervalMs: opts.workerMaxIntervalMs ?? 1_000,
+  });
+  const adapter = node.agentDelivery;
+  const handOff: HandOffWorker | null = adapter ? startHandOffWorker(node, adapter) : null;
+  const housekeep = (): void => {
+    try {
+      const r = runHousekeeping(node);
+      node.logger.debug('housekeeping', { ...r });
+    } catch (e) {
+      node.logger.error('housekeeping failed', { error: (e as Error).message });
+    }
+  };
+  housekeep();
+  const timer = setInterval(housekeep, HOUSEKEEPING_INTERVAL_MS);
+  timer.unref();
+  return {
+    kickHandOff: () => handOff?.kick(),
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all([outbox.stop(), handOff?.stop()]);
+    },
+  };
+}

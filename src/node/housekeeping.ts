@@ -1,0 +1,46 @@
+/**
+ * Periodic clean-up run by the daemon: retention of audit, events, inbox and delivered outbox rows,
+ * replay-protection nonces, audit-mirror rotation and expired served files.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVED_FILE_KEY_PREFIX } from './attachments.ts';
+import type { MeshNode } from './mesh-node.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface HousekeepingReport {
+  nonces: number;
+  delivered: number;
+  audit: number;
+  events: number;
+  inbox: number;
+  files: number;
+}
+
+export function runHousekeeping(node: MeshNode): HousekeepingReport {
+  const now = node.clock.now();
+  const r = node.config.retention;
+  const s = node.store;
+  const report: HousekeepingReport = {
+    nonces: s.nonces.prune(now),
+    delivered: s.outbox.pruneDelivered(now - r.deliveredDays * DAY_MS),
+    audit: s.audit.prune(now - r.auditDays * DAY_MS),
+    events: s.events.prune(now - r.eventsDays * DAY_MS),
+    inbox: s.inbox.prune(now - r.inboxDays * DAY_MS),
+    files: 0,
+  };
+  node.audit.rotateIfLarge();
+  const dir = node.layout.filesDir;
+  if (existsSync(dir)) {
+    for (const token of readdirSync(dir)) {
+      const meta = s.kv.get(`${SERVED_FILE_KEY_PREFIX}${token}`) as { expiresAt?: number } | null;
+      if (meta === null || typeof meta.expiresAt !== 'number' || meta.expiresAt <= now) {
+        rmSync(join(dir, token), { recursive: true, force: true });
+        s.kv.delete(`${SERVED_FILE_KEY_PREFIX}${token}`);
+        report.files++;
+      }
+    }
+  }
+  return report;
+}

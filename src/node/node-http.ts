@@ -1,0 +1,50 @@
+/**
+ * The node's HTTP surface, built here (composition root) from the receiver adapter and the inbound
+ * pipeline, so the daemon (server/) mounts it without importing adapters.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver-app.ts';
+import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
+import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
+import type { MeshNode } from './mesh-node.ts';
+
+export type { ReceiverApp, RunningReceiver };
+
+export function createNodeApp(node: MeshNode, version: string, onAccepted?: () => void): ReceiverApp {
+  const app = createReceiverApp({
+    agentName: node.self,
+    version,
+    hookToken: () => node.hookToken(),
+    handle: (req) => {
+      const res = node.inbound.handle(req);
+      if (res.status >= 200 && res.status < 300 && res.body.duplicate !== true) onAccepted?.();
+      return res;
+    },
+    clock: node.clock,
+    logger: node.logger,
+    maxBodyBytes: node.config.serve.maxBodyBytes,
+    rateLimit: { ratePerSecond: node.config.serve.rateLimitPerSecond, burst: node.config.serve.rateLimitBurst },
+  });
+  // Large attachments: one file per unguessable token, until it expires. Never a directory listing.
+  app.get('/files/:token/:name', (c) => {
+    const token = c.req.param('token');
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) return c.json({ ok: false, code: 'not_found' }, 404);
+    const meta = node.store.kv.get(`${SERVED_FILE_KEY_PREFIX}${token}`) as ServedFile | null;
+    if (meta === null || meta.expiresAt <= node.clock.now()) return c.json({ ok: false, code: 'not_found' }, 404);
+    const body = Readable.toWeb(createReadStream(meta.path)) as ReadableStream;
+    return new Response(body, {
+      headers: {
+        'content-type': meta.mimeType,
+        'content-length': String(meta.size),
+        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(meta.name)}`,
+        'cache-control': 'no-store',
+      },
+    });
+  });
+  return app;
+}
+
+export function startNodeServer(app: ReceiverApp, host: string, port: number): Promise<RunningReceiver> {
+  return startReceiver({ app, host, port });
+}
