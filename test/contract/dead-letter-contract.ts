@@ -76,12 +76,12 @@ export function deadLetterContract(makeStore: MakeStore): void {
 
     test('remove, purge (all or one peer) and purgeExpired', () => withStore(makeStore, (s) => {
       s.deadLetters.put(letter('b1'));
-      s.deadLetters.put(letter('b2', { expiresAt: T0 + 5 }));
-      s.deadLetters.put(letter('g1', { peer: 'gamma', expiresAt: T0 + 5 }));
+      s.deadLetters.put(letter('g1', { peer: 'gamma', expiresAt: T0 + 5, failedAt: T0 + 11 }));
+      s.deadLetters.put(letter('b2', { expiresAt: T0 + 4, failedAt: T0 + 12 }));
       s.deadLetters.put(letter('g2', { peer: 'gamma' }));
       assert.equal(s.deadLetters.remove('b1'), true);
       assert.equal(s.deadLetters.remove('b1'), false);
-      assert.deepEqual(ids(s.deadLetters.purgeExpired(T0 + 5)), ['b2', 'g1']);
+      assert.deepEqual(ids(s.deadLetters.purgeExpired(T0 + 5)), ['b2', 'g1'], 'oldest expiry first');
       assert.deepEqual(ids(s.deadLetters.list()), ['g2']);
       s.deadLetters.put(letter('b3'));
       assert.equal(s.deadLetters.purge('gamma'), 1);

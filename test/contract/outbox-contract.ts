@@ -152,9 +152,9 @@ export function outboxContract(makeStore: MakeStore): void {
       assert.equal(s.outbox.get('done')?.state, 'delivered');
     }));
 
-    test('purgeExpired removes and returns pending messages whose expiresAt <= now', () => withStore(makeStore, (s) => {
+    test('purgeExpired removes and returns pending messages whose expiresAt <= now, oldest expiry first', () => withStore(makeStore, (s) => {
+      s.outbox.enqueue(outboxMsg('edge', { expiresAt: T0 + 200, createdAt: T0 - 1 }));
       s.outbox.enqueue(outboxMsg('gone', { expiresAt: T0 + 100 }));
-      s.outbox.enqueue(outboxMsg('edge', { expiresAt: T0 + 200, createdAt: T0 + 1 }));
       s.outbox.enqueue(outboxMsg('stays', { expiresAt: T0 + 201 }));
       s.outbox.enqueue(outboxMsg('delivered', { expiresAt: T0 + 100 }));
       s.outbox.markDelivered('delivered', T0);

@@ -91,7 +91,7 @@ export class MemoryOutboxRepo implements OutboxRepo {
   }
 
   purgeExpired(now: number): OutboxMessage[] {
-    const doomed = this.#pending().filter((m) => m.expiresAt <= now).sort(byCreated);
+    const doomed = this.#pending().filter((m) => m.expiresAt <= now).sort((a, b) => a.expiresAt - b.expiresAt || byCreated(a, b));
     for (const m of doomed) this.#rows.delete(m.id);
     return doomed.map((m) => ({ ...m }));
   }
@@ -165,7 +165,7 @@ export class MemoryDeadLetterRepo implements DeadLetterRepo {
   }
 
   purgeExpired(now: number): DeadLetter[] {
-    const doomed = this.#rows.values().filter((l) => l.expiresAt <= now).sort(byFailed);
+    const doomed = this.#rows.values().filter((l) => l.expiresAt <= now).sort((a, b) => a.expiresAt - b.expiresAt || byFailed(a, b));
     for (const l of doomed) this.#rows.delete(l.id);
     return doomed.map((l) => ({ ...l }));
   }

@@ -109,7 +109,7 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
   purgeExpired(now: number): DeadLetter[] {
     const db = this.#db;
     return db.transaction(() => {
-      const rows = db.all<DeadLetterRow>('SELECT * FROM dead_letters WHERE expires_at <= ? ORDER BY failed_at, rowid', now);
+      const rows = db.all<DeadLetterRow>('SELECT * FROM dead_letters WHERE expires_at <= ? ORDER BY expires_at, failed_at, rowid', now);
       if (rows.length > 0) db.run('DELETE FROM dead_letters WHERE expires_at <= ?', now);
       return rows.map(toLetter);
     });

@@ -130,11 +130,12 @@ export class SqliteOutboxRepo implements OutboxRepo {
       : db.run(`DELETE FROM outbox WHERE state = 'pending' AND peer = ?`, peer));
   }
 
+  /** Oldest expiry first: sorting on the indexed column keeps this cheap behind a large backlog. */
   purgeExpired(now: number): OutboxMessage[] {
     const db = this.#db;
     return db.transaction(() => {
       const rows = db.all<OutboxRow>(
-        `SELECT * FROM outbox WHERE state = 'pending' AND expires_at <= ? ORDER BY created_at, rowid`, now);
+        `SELECT * FROM outbox WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, created_at, rowid`, now);
       if (rows.length > 0) db.run(`DELETE FROM outbox WHERE state = 'pending' AND expires_at <= ?`, now);
       return rows.map(toMessage);
     });

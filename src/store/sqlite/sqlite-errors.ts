@@ -24,7 +24,7 @@ export function isSqliteBusy(e: unknown): boolean {
 export function translateSqliteError(e: unknown): unknown {
   if (isMeshError(e)) return e;
   if (isSqliteBusy(e)) {
-    return new MeshError(MeshErrorCode.StoreBusy, 'the MESH database is busy (another process held the lock past the busy timeout)', { cause: e });
+    return new MeshError(MeshErrorCode.StoreBusy, 'the MESH database is busy: another process or connection held the lock past the busy timeout', { cause: e });
   }
   return e;
 }
