@@ -19,7 +19,7 @@ const allowed: Record<string, readonly string[]> = {
   transports: ['protocol', 'ports', 'crypto'],
   node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
   server: ['protocol', 'ports', 'node'],
-  cli: ['protocol', 'ports', 'node'],
+  cli: ['protocol', 'ports', 'node', 'server'],
   testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
   'index.ts': ['protocol', 'ports', 'crypto', 'node'],
 };

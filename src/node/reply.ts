@@ -20,7 +20,7 @@ export function resolveOriginal(node: MeshNode, ref: string): InboxMessage {
     return m;
   }
   let id: unknown;
-  let wrapped = false;
+  let wrapped: boolean;
   try {
     const doc = parseOrdered(text);
     wrapped = typeof getField(doc, 'message') !== 'undefined' && getField(doc, 'protocol') === undefined;
