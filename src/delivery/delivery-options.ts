@@ -63,6 +63,11 @@ export function resolveDeliveryOptions(input: DeliveryOptionsInput = {}): Delive
     probeLeaseMs: Math.max(DEFAULT_BREAKER_OPTIONS.probeLeaseMs, leaseMs),
     ...input.breaker,
   });
+  if (breaker.probeLeaseMs <= requestTimeoutMs) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, 'breaker probeLeaseMs must exceed requestTimeoutMs', {
+      details: { probeLeaseMs: breaker.probeLeaseMs, requestTimeoutMs },
+    });
+  }
   return {
     requestTimeoutMs,
     connectTimeoutMs: positive('connectTimeoutMs', input.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
