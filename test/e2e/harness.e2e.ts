@@ -8,13 +8,21 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execAfterMarker, startFakeModel } from './support/fake-model.ts';
+import { execAfterMarker, messageText, startFakeModel } from './support/fake-model.ts';
 import type { FakeModel } from './support/fake-model.ts';
 import { installOpenClaw } from './support/install-openclaw.ts';
 import { startGateway } from './support/openclaw-gateway.ts';
 import type { OpenClawGateway } from './support/openclaw-gateway.ts';
-import { groupMembers } from './support/process-group.ts';
+import { isSameProcessAlive } from './support/process-group.ts';
 import { waitUntil } from './support/wait.ts';
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 const EXEC_MARKER = 'MESH-E2E-EXEC:';
 const nonce = randomBytes(6).toString('hex');
@@ -48,6 +56,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
         'mesh-e2e-probe': `---\nname: mesh-e2e-probe\ndescription: Probe skill of the MESH e2e harness ${SKILL_MARKER}.\n---\n\nRun mesh-e2e-proof when asked.\n`,
       },
       validateConfig: true,
+      stopGraceMs: 3_000,
     });
     t.diagnostic(`gateway started in ${gw.startupMs} ms on port ${gw.port}; log ${gw.logFile}`);
   }, { timeout: 240_000 });
@@ -84,7 +93,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     assert.ok(model.sawText(AGENTS_MARKER), 'workspace AGENTS.md reached the system prompt');
     assert.ok(model.sawText(SKILL_MARKER), 'the workspace skill is listed to the model');
     const mem = gw.memory();
-    if (mem) t.diagnostic(`gateway RSS ${Math.round(mem.rssKb / 1024)} MiB, peak ${Math.round(mem.peakRssKb / 1024)} MiB, group ${Math.round(mem.groupRssKb / 1024)} MiB`);
+    if (mem) t.diagnostic(`gateway RSS ${Math.round(mem.rssKb / 1024)} MiB, peak ${Math.round(mem.peakRssKb / 1024)} MiB, process tree ${Math.round(mem.treeRssKb / 1024)} MiB`);
   });
 
   test('a wrong hook token gets 401 and never reaches the model', { timeout: 180_000 }, async () => {
@@ -105,11 +114,25 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     assert.equal(model.sawText(forged), false);
   });
 
-  test('stop() leaves no process of the gateway group behind', { timeout: 60_000 }, async () => {
+  test('stop() during an active run kills the gateway, its workers and exec\'d commands', { timeout: 90_000 }, async () => {
     assert.ok(gw);
-    assert.ok(groupMembers(gw.pid).length >= 1, 'gateway group is running before stop');
-    await gw.stop();
-    assert.deepEqual(groupMembers(gw.pid), []);
-    assert.equal(existsSync(gw.stateDir), process.env['MESH_E2E_KEEP'] === '1');
+    const gateway = gw;
+    // A command still running when the gateway is stopped: OpenClaw runs it in a process group of
+    // its own under its spawn broker, so killing the gateway's group alone would not reach it.
+    const res = await gateway.postHook('agent', { message: `${EXEC_MARKER} sleep 300; echo slept-${nonce}`, deliver: false });
+    assert.equal(res.status, 200, res.text);
+    const sleeper = await waitUntil(() => gateway.processes().find((p) => readCmdline(p.pid) === 'sleep\u0000300\u0000'), {
+      timeoutMs: 60_000, what: 'the exec\'d sleep 300 in the gateway process tree',
+    });
+    const tree = gateway.processes();
+    assert.ok(tree.length >= 3, `gateway, workers and the command: ${tree.map((p) => p.pid).join(' ')}`);
+    assert.ok(tree.some((p) => p.pid === gateway.pid));
+    assert.notEqual(sleeper.pgid, gateway.pid, 'the exec\'d command is outside the gateway\'s process group');
+
+    await gateway.stop();
+    assert.deepEqual(tree.filter(isSameProcessAlive).map((p) => p.pid), []);
+    assert.equal(existsSync(gateway.stateDir), process.env['MESH_E2E_KEEP'] === '1');
+    const toolOutputs = (model?.chatRequests() ?? []).flatMap((r) => (r.body?.messages ?? []).filter((m) => m.role === 'tool').map(messageText));
+    assert.ok(!toolOutputs.some((t) => t.includes(`slept-${nonce}`)), 'the command never finished');
   });
 });

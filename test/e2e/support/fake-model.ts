@@ -79,7 +79,8 @@ export interface FakeModel {
   readonly requests: readonly RecordedRequest[];
   /** Only the chat-completion requests. */
   chatRequests(): RecordedRequest[];
-  /** True if any message of any chat-completion request contains `s` (system, user, tool, ...). */
+  /** True if any message of any chat-completion request contains `s` (system, user, tool, ...).
+   *  Counts requests refused for a bad api key too: it answers "did this text reach the model server". */
   sawText(s: string): boolean;
   /** Resolves with the first recorded request (past or future) that satisfies `pred`. */
   waitForRequest(pred: (r: RecordedRequest) => boolean): Promise<RecordedRequest>;

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildGatewayConfig, mergeConfig } from './gateway-config.ts';
 import type { FakeProvider } from './gateway-config.ts';
-import { groupMembers, memoryOf, spawnGroup, stopGroup } from './process-group.ts';
+import { memoryOf, processTree, spawnGroup, stopGroup } from './process-group.ts';
+import type { ProcInfo } from './process-group.ts';
 import { waitUntil } from './wait.ts';
 
 export interface StartGatewayOptions {
@@ -39,6 +40,9 @@ export interface StartGatewayOptions {
   /** Run `openclaw config validate` before starting (about 2 s). */
   validateConfig?: boolean;
   startTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before SIGKILL. OpenClaw drains active agent runs for
+   *  minutes, so a gateway stopped mid-run always takes this long. Default 10 s. */
+  stopGraceMs?: number;
   /** Keep the state dir after stop (default: env MESH_E2E_KEEP=1). */
   keepStateDir?: boolean;
 }
@@ -67,10 +71,14 @@ export interface OpenClawGateway {
   startupMs: number;
   /** POST `<baseUrl>/hooks/<subpath>`; token defaults to the hook token, `null` sends none. */
   postHook(subpath: string, body: unknown, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<HookResponse>;
-  /** Current/peak RSS of the gateway process and of the whole group, in KiB (Linux only). */
-  memory(): { rssKb: number; peakRssKb: number; groupRssKb: number } | undefined;
+  /** Current/peak RSS of the gateway process, and current RSS of its whole process tree, in KiB
+   *  (Linux only). */
+  memory(): { rssKb: number; peakRssKb: number; treeRssKb: number } | undefined;
+  /** The gateway, its workers and running exec'd commands (Linux only). */
+  processes(): ProcInfo[];
   logTail(lines?: number): string;
-  /** Idempotent. SIGTERM to the group, SIGKILL after a grace period; removes the state dir. */
+  /** Idempotent. SIGTERM to the group, SIGKILL (group and all descendants) after the grace
+   *  period; rejects if any of them survives. Removes the state dir unless kept. */
   stop(): Promise<void>;
 }
 
@@ -113,6 +121,8 @@ function gatewayEnv(stateDir: string, configPath: string, extra: Record<string, 
     OPENCLAW_DISABLE_BONJOUR: '1',
     OPENCLAW_NO_RESPAWN: '1',
     OPENCLAW_NO_AUTO_UPDATE: '1',
+    // Plain log files (no ANSI colours) that grep well.
+    NO_COLOR: '1',
     ...extra,
   };
 }
@@ -200,7 +210,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
 
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> => {
-      stopped ??= stopGroup(g).finally(removeState);
+      stopped ??= stopGroup(g, opts.stopGraceMs ?? 10_000).finally(removeState);
       return stopped;
     };
 
@@ -243,9 +253,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
       memory() {
         const main = memoryOf(g.pgid);
         if (!main) return undefined;
-        const groupRssKb = groupMembers(g.pgid).reduce((sum, pid) => sum + (memoryOf(pid)?.rssKb ?? 0), 0);
-        return { ...main, groupRssKb };
+        const treeRssKb = processTree(g.pgid).reduce((sum, p) => sum + (memoryOf(p.pid)?.rssKb ?? 0), 0);
+        return { ...main, treeRssKb };
       },
+      processes: () => processTree(g.pgid),
       logTail: (lines = 40) => tailOf(logFile, lines),
       stop,
     };
