@@ -25,5 +25,6 @@ export const commands: CommandEntry[] = [
   { name: 'queue', group: 'Delivery', summary: 'outbox: status | drain [agent] | purge [agent]', load: async () => (await import('./queue.ts')).command },
   { name: 'dlq', group: 'Delivery', summary: 'dead letters: list | show <id> | replay [id|--agent a] | purge', load: async () => (await import('./dlq.ts')).command },
   { name: 'export', group: 'Delivery', summary: 'export the audit trail as JSON or CSV with filters', load: async () => (await import('./export.ts')).command },
+  { name: 'openclaw', group: 'Daemon', summary: 'connect this node to a local OpenClaw gateway: setup', load: async () => (await import('./openclaw.ts')).command },
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
 ];
