@@ -105,7 +105,7 @@ export const command: CommandSpec = {
     import: { type: 'string', placeholder: 'peer', description: 'store a key received from <peer> (read from --file or stdin)' },
     file: { type: 'string', placeholder: 'path', description: 'with --import: read the key from this file' },
     force: { type: 'boolean', description: 'replace an existing key' },
-    enable: { type: 'boolean', description: 'also set "signing": true for the peer in the registry' },
+    enable: { type: 'boolean', description: 'also set "signing": true for the peer in the registry (with <peer> or --import)' },
   },
   examples: ['mesh keygen beta --enable', 'mesh keygen --status', 'mesh keygen --show beta | ssh beta mesh keygen --import alpha'],
   async run(ctx, args) {
@@ -126,6 +126,7 @@ export const command: CommandSpec = {
       const file = str(args, 'file');
       const keyText = file ? readFileSync(file, 'utf8') : await readStdin(ctx);
       const r = importSigningKey(home, peer, keyText.trim(), { force: flag(args, 'force') });
+      if (flag(args, 'enable')) enableSigning(home, peer);
       if (ctx.out.json) ctx.out.data({ ok: true, peer, ...r });
       else ctx.out.line(`${ctx.out.style('green', '✓')} stored the key shared with ${peer} at ${r.path}`);
       return ExitCode.Ok;
