@@ -196,7 +196,7 @@ export const command: CommandSpec = {
   usage: ['queue [status] [agent]', 'queue drain [agent] [--force] [--rounds <n>]', 'queue purge [agent] [--yes]'],
   description:
     'The outbox holds messages that are signed and stored but not yet delivered; `mesh serve` retries them on\n' +
-    'schedule (0/5/15/60 s, then dead letters) behind a per-peer circuit breaker.\n\n' +
+    'schedule (by default 0/5/15/60 s, then dead letters) behind a per-peer circuit breaker.\n\n' +
     '  status  pending messages per peer: count, next attempt, oldest, last error, circuit state, dead letters\n' +
     '  drain   attempt due messages now, round after round until none is due (at most --rounds), then print what\n' +
     '          was delivered, dead-lettered or is still pending. Failed attempts follow the normal schedule, so a\n' +
