@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MeshNode } from '../../node/mesh-node.ts';
+import type { InboxMessage } from '../../ports/store.ts';
+import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
+import { flag, str, type CliContext, type CommandSpec, type ParsedArgs } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { withNode } from '../node-session.ts';
+import { cell, printable } from '../printable.ts';
+import { redactedEnvelope } from '../redact-envelope.ts';
+import { agentFilter, noMoreArgs, subcommand } from '../subcommand.ts';
+import { formatTime, isoTime, parseLimit, parseTimeArg } from '../time-args.ts';
+
+const DEFAULT_LIMIT = 50;
+/** --follow re-reads the inbox this often. */
+export const FOLLOW_POLL_MS = 500;
+/**
+ * --follow asks for messages received since (newest seen − this), and skips ids already shown: a
+ * message stamped just before one we saw but committed just after it is still caught.
+ */
+const FOLLOW_OVERLAP_MS = 30_000;
+
+interface Filter { unread?: boolean; from?: string; type?: string; since?: number }
+
+function view(m: InboxMessage): Record<string, unknown> {
+  return {
+    id: m.id, receivedAt: isoTime(m.receivedAt), from: m.from, to: m.to, type: m.type, subject: m.subject,
+    correlationId: m.correlationId, conversationId: m.conversationId, read: m.readAt !== null, readAt: isoTime(m.readAt),
+    auth: m.auth, deliveryState: m.deliveryState, body: m.body,
+  };
+}
+
+function line(ctx: CliContext, m: InboxMessage): string {
+  const { out } = ctx;
+  const mark = m.readAt === null ? out.style('cyan', '*') : ' ';
+  const re = m.correlationId ? ` ${out.style('dim', `re ${m.correlationId}`)}` : '';
+  return `${mark} ${formatTime(m.receivedAt)}  ${cell(m.from, 64)}  ${m.type}  ${m.id}  ${cell(m.subject, 80)}${re}`;
+}
+
+function printBatch(ctx: CliContext, messages: InboxMessage[], follow: boolean): void {
+  const { out } = ctx;
+  if (out.json && follow) {
+    for (const m of messages) out.line(JSON.stringify(view(m)));
+  } else if (!out.json) {
+    for (const m of messages) out.line(line(ctx, m));
+  }
+}
+
+async function follow(ctx: CliContext, node: MeshNode, filter: Filter, seen: Map<string, number>, markRead: boolean): Promise<void> {
+  const { store, clock } = node;
+  let newest = Math.max(clock.now(), ...seen.values());
+  ctx.out.info('following new messages (Ctrl-C to stop)…');
+  while (!ctx.signal.aborted) {
+    try {
+      await sleep(FOLLOW_POLL_MS, undefined, { signal: ctx.signal });
+    } catch {
+      break; // aborted: SIGINT/SIGTERM
+    }
+    const floor = newest - FOLLOW_OVERLAP_MS;
+    const fresh = store.inbox.list({ ...filter, since: Math.max(filter.since ?? floor, floor) }).filter((m) => !seen.has(m.id));
+    if (fresh.length === 0) continue;
+    printBatch(ctx, fresh, true);
+    if (markRead) store.inbox.markRead(fresh.map((m) => m.id), clock.now());
+    for (const m of fresh) {
+      seen.set(m.id, m.receivedAt);
+      newest = Math.max(newest, m.receivedAt);
+    }
+    for (const [id, at] of seen) if (at < newest - FOLLOW_OVERLAP_MS) seen.delete(id);
+  }
+}
+
+async function list(ctx: CliContext, node: MeshNode, args: ParsedArgs): Promise<number> {
+  const { out } = ctx;
+  const now = node.clock.now();
+  const sinceText = str(args, 'since');
+  const from = agentFilter(undefined, str(args, 'from'));
+  const type = str(args, 'type');
+  const filter: Filter = {
+    ...(flag(args, 'unread') ? { unread: true } : {}),
+    ...(from === undefined ? {} : { from }),
+    ...(type === undefined ? {} : { type }),
+    ...(sinceText === undefined ? {} : { since: parseTimeArg(sinceText, now, 'since') }),
+  };
+  const limit = parseLimit(str(args, 'limit'), DEFAULT_LIMIT, true);
+  const markRead = flag(args, 'mark-read');
+  const following = flag(args, 'follow');
+
+  const all = node.store.inbox.list(filter);
+  const shown = limit === undefined ? all : all.slice(-limit);
+  const marked = markRead ? node.store.inbox.markRead(shown.map((m) => m.id), node.clock.now()) : 0;
+  if (out.json && !following) {
+    out.data({ total: all.length, shown: shown.length, markedRead: marked, messages: shown.map(view) });
+  } else if (!out.json && !following && shown.length === 0) {
+    out.line(all.length === 0 ? 'No messages.' : 'No messages shown (--limit).');
+  } else if (!out.json && !following) {
+    out.table(
+      ['', 'RECEIVED', 'FROM', 'TYPE', 'ID', 'SUBJECT', 'RE'],
+      shown.map((m) => [m.readAt === null ? '*' : '', formatTime(m.receivedAt), cell(m.from, 64), m.type, m.id, cell(m.subject, 50), m.correlationId ?? '']),
+    );
+    const unread = shown.filter((m) => m.readAt === null).length;
+    out.info(`${shown.length} of ${all.length} message(s)${unread > 0 ? `, ${unread} unread (*)` : ''}${markRead ? `; ${marked} marked read` : ''} · read one: mesh inbox show <id>`);
+  } else {
+    printBatch(ctx, shown, true);
+  }
+  if (following) await follow(ctx, node, filter, new Map(all.map((m) => [m.id, m.receivedAt])), markRead);
+  return ExitCode.Ok;
+}
+
+function show(ctx: CliContext, node: MeshNode, id: string, markRead: boolean): number {
+  const m = node.store.inbox.get(id);
+  if (m === null) throw new MeshError(MeshErrorCode.NotFound, `no message with id "${id}" in the inbox (see mesh inbox)`);
+  if (markRead) node.store.inbox.markRead([id], node.clock.now());
+  const env = redactedEnvelope(m.envelope) as { replyTo?: { url?: unknown } | null; priority?: unknown; timestamp?: unknown } | null;
+  const replyUrl = typeof env?.replyTo?.url === 'string' ? env.replyTo.url : null;
+  const { out } = ctx;
+  if (out.json) {
+    out.data({ ...view(m), deliveryAttempts: m.deliveryAttempts, deliveryError: m.deliveryError, replyTo: replyUrl, envelope: env });
+    return ExitCode.Ok;
+  }
+  const field = (k: string, v: string): void => out.line(`${out.style('bold', k.padEnd(10))} ${v}`);
+  field('id', m.id);
+  field('from', `${cell(m.from, 64)} → ${cell(m.to, 64)}`);
+  field('type', m.type);
+  field('subject', cell(m.subject, 500));
+  field('received', `${formatTime(m.receivedAt)}${m.readAt === null ? ' (unread)' : ` (read ${formatTime(m.readAt)})`}`);
+  field('auth', m.auth);
+  if (m.correlationId) field('re', m.correlationId);
+  if (m.conversationId) field('conv', m.conversationId);
+  if (replyUrl) field('reply to', `${cell(replyUrl, 200)} (token hidden)`);
+  if (m.deliveryState !== 'none') field('hand-off', `${m.deliveryState}${m.deliveryError ? ` (${cell(m.deliveryError, 200)})` : ''}`);
+  out.line('');
+  out.line(printable(m.body));
+  return ExitCode.Ok;
+}
+
+export const command: CommandSpec = {
+  name: 'inbox',
+  summary: 'list received messages (--unread, --follow)',
+  usage: [
+    'inbox [--unread] [--from <agent>] [--type <type>] [--since <time>] [--limit <n>] [--mark-read] [--follow]',
+    'inbox show <id> [--mark-read]',
+  ],
+  description:
+    'Messages this node received and verified, oldest first (the newest --limit of them, default 50;\n' +
+    '--limit 0 shows all). `*` marks unread ones. --json prints {total, shown, markedRead, messages[]} with\n' +
+    'each message\'s plaintext body. --follow then keeps printing new messages as they arrive (the inbox is\n' +
+    `re-read every ${FOLLOW_POLL_MS} ms) until Ctrl-C, and exits 0; with --json it prints one JSON object per\n` +
+    'line (NDJSON), the already present messages first. --mark-read marks exactly the messages printed as\n' +
+    'read. `show` prints one message with its body; tokens in the envelope (replyTo.token) are never shown.',
+  options: {
+    unread: { type: 'boolean', description: 'only messages not marked read' },
+    from: { type: 'string', placeholder: 'agent', description: 'only messages from this agent' },
+    type: { type: 'string', placeholder: 'type', description: 'only this type: request, response, notification, alert, ack' },
+    since: { type: 'string', placeholder: 'time', description: 'only messages received since: 30m, 48h, 2d, "2 days ago", 2026-01-31T12:00:00Z' },
+    limit: { type: 'string', placeholder: 'n', description: `the newest n matching messages (default ${DEFAULT_LIMIT}; 0 = all)` },
+    'mark-read': { type: 'boolean', description: 'mark the messages shown as read' },
+    follow: { type: 'boolean', short: 'f', description: 'keep printing new messages until interrupted' },
+  },
+  examples: [
+    'mesh inbox --unread',
+    'mesh inbox --from beta --type response --limit 10',
+    'mesh inbox --unread --mark-read --json     # an agent pulling its work',
+    'mesh inbox --follow --json | jq .subject',
+    'mesh inbox show msg_5f0c…',
+  ],
+  async run(ctx, args) {
+    const { sub, rest } = subcommand('inbox', args.positionals, ['list', 'show'] as const, 'list');
+    if (sub === 'show') {
+      const [id, ...extra] = rest;
+      if (id === undefined) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing id: mesh inbox show <id> (ids: mesh inbox)');
+      noMoreArgs('inbox show', extra);
+      return withNode(ctx, (node) => show(ctx, node, id, flag(args, 'mark-read')));
+    }
+    noMoreArgs('inbox', rest);
+    return withNode(ctx, (node) => list(ctx, node, args));
+  },
+};
