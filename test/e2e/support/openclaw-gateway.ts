@@ -83,6 +83,21 @@ export interface OpenClawGateway {
 }
 
 const HEALTH_POLL_MS = 250;
+
+/** State dirs of gateways not stopped yet, removed synchronously if the test process exits. */
+const pendingStateDirs = new Set<() => void>();
+let exitCleanupInstalled = false;
+function onExitRemove(remove: () => void): () => void {
+  if (!exitCleanupInstalled) {
+    exitCleanupInstalled = true;
+    // Registered after process-group.ts's exit hook (spawnGroup ran first), so processes die first.
+    process.on('exit', () => {
+      for (const fn of pendingStateDirs) fn();
+    });
+  }
+  pendingStateDirs.add(remove);
+  return () => pendingStateDirs.delete(remove);
+}
 const LOG_RETENTION_MS = 3 * 24 * 3600_000;
 
 export function e2eLogDir(): string {
@@ -206,11 +221,15 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
       cwd: stateDir, env, stdio: ['ignore', out, out],
     });
     closeSync(out);
+    const forgetState = onExitRemove(removeState);
     const baseUrl = `http://127.0.0.1:${port}`;
 
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> => {
-      stopped ??= stopGroup(g, opts.stopGraceMs ?? 10_000).finally(removeState);
+      stopped ??= stopGroup(g, opts.stopGraceMs ?? 10_000).finally(() => {
+        forgetState();
+        removeState();
+      });
       return stopped;
     };
 

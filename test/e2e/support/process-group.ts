@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface GroupChild {
@@ -117,8 +118,8 @@ function installExitHooks(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       killAllLive();
-      // Re-raise with the default action now that our listener is gone.
-      process.kill(process.pid, sig);
+      // Exit (rather than re-raise) so that 'exit' listeners, e.g. state-dir clean-up, still run.
+      process.exit(128 + constants.signals[sig]);
     });
   }
 }
