@@ -166,6 +166,9 @@ describe('mesh queue purge', () => {
       assert.match(declined.stderr, /Delete 1 pending message\(s\) to all peers from the outbox\? \[y\/N\]/);
       assert.equal(node.store.outbox.listPending().length, 1);
 
+      assert.equal((await runCli(home, ['queue', 'purge'], { stdin: ttyStdin('') })).code, 1, 'end of input is a no');
+      assert.equal(node.store.outbox.listPending().length, 1);
+
       const yes = await runCli(home, ['queue', 'purge', 'all'], { stdin: ttyStdin('y\n') });
       assert.equal(yes.code, 0, yes.stderr);
       assert.match(yes.stdout, /Purged 1 pending message/);
