@@ -6,6 +6,7 @@ import { flag, str, type CliContext, type CommandSpec } from '../command.ts';
 import { confirm } from '../confirm.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { withNode } from '../node-session.ts';
+import { cell } from '../printable.ts';
 import { redactedEnvelope, redactedEnvelopeText } from '../redact-envelope.ts';
 import { agentFilter, noMoreArgs, subcommand } from '../subcommand.ts';
 import { formatDuration, formatRelative, formatTime, isoTime, parseLimit } from '../time-args.ts';
@@ -79,7 +80,7 @@ function show(ctx: CliContext, node: MeshNode, id: string): number {
   field('id', l.id);
   field('peer', l.peer);
   field('type', l.type);
-  field('subject', subjectOf(l.envelope) ?? '-');
+  field('subject', cell(subjectOf(l.envelope), 200));
   field('reason', `${l.reason} — ${explainReason(l.reason)}`);
   field('attempts', String(l.attempts));
   field('last error', l.lastError ?? '-');

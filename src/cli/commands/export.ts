@@ -97,8 +97,8 @@ export const command: CommandSpec = {
   name: 'export',
   summary: 'export the audit trail as JSON or CSV with filters',
   usage: [
-    'export [--json | --csv | --format json|csv] [--agent <a>] [--from <a>] [--to <b>] [--type <t>] [--status <s>]',
-    '       [--since <time>] [--until <time>] [--limit <n>] [--output <file>] [--raw]',
+    'export [--json | --csv | --format json|csv] [--agent <a>] [--from <a>] [--to <b>] [--type <t>] [--status <s>] ' +
+      '[--since <time>] [--until <time>] [--limit <n>] [--output <file>] [--raw]',
   ],
   description:
     'Prints the audit trail (every message sent, retried, dead-lettered, replayed, purged, received or\n' +
@@ -107,10 +107,10 @@ export const command: CommandSpec = {
     'logs/mesh-audit.jsonl: ts, from, to, type, id, subject, status, correlationId, conversationId, signed,\n' +
     'encrypted, direction, detail.\n' +
     'CSV (--csv or --format csv) follows RFC 4180 (CRLF line ends; fields with commas, quotes or line breaks\n' +
-    `are quoted) with the header ${CSV_HEADER.join(',')}. Cells that begin\n` +
-    'with = + - @, a tab or CR get a leading \' so spreadsheets show them as text instead of running them\n' +
-    'as formulas; --raw turns that off for tools that read the CSV as data.\n\n' +
-    `--since/--until take ${TIME_ARG_HELP};\n` +
+    `are quoted) with the header\n  ${CSV_HEADER.join(',')}\n` +
+    'Cells that begin with = + - @, a tab or CR get a leading \' so spreadsheets show them as text instead\n' +
+    'of running them as formulas; --raw turns that off for tools that read the CSV as data.\n\n' +
+    `--since/--until take ${TIME_ARG_HELP.replace(' or a time', '\nor a time')};\n` +
     'times without a zone are UTC. --agent matches either side (from or to); all filters combine.\n' +
     '--limit keeps the first n matching entries. --output writes to a file (created with mode 600,\n' +
     'replaced if it exists) instead of stdout.',

@@ -126,6 +126,7 @@ function show(ctx: CliContext, node: MeshNode, id: string, markRead: boolean): n
   if (m.correlationId) field('re', m.correlationId);
   if (m.conversationId) field('conv', m.conversationId);
   if (replyUrl) field('reply to', `${cell(replyUrl, 200)} (token hidden)`);
+  if (m.type === 'request') field('answer', `mesh reply ${m.id} "<body>"`);
   if (m.deliveryState !== 'none') field('hand-off', `${m.deliveryState}${m.deliveryError ? ` (${cell(m.deliveryError, 200)})` : ''}`);
   out.line('');
   out.line(printable(m.body));
