@@ -47,7 +47,13 @@ function printBatch(ctx: CliContext, messages: InboxMessage[], follow: boolean):
 
 async function follow(ctx: CliContext, node: MeshNode, filter: Filter, seen: Map<string, number>, markRead: boolean): Promise<void> {
   const { store, clock } = node;
-  let newest = Math.max(clock.now(), ...seen.values());
+  let newest = clock.now();
+  for (const at of seen.values()) if (at > newest) newest = at;
+  /** Only ids inside the overlap window can come back from the next query. */
+  const forgetOld = (): void => {
+    for (const [id, at] of seen) if (at < newest - FOLLOW_OVERLAP_MS) seen.delete(id);
+  };
+  forgetOld();
   ctx.out.info('following new messages (Ctrl-C to stop)…');
   while (!ctx.signal.aborted) {
     try {
@@ -64,7 +70,7 @@ async function follow(ctx: CliContext, node: MeshNode, filter: Filter, seen: Map
       seen.set(m.id, m.receivedAt);
       newest = Math.max(newest, m.receivedAt);
     }
-    for (const [id, at] of seen) if (at < newest - FOLLOW_OVERLAP_MS) seen.delete(id);
+    forgetOld();
   }
 }
 

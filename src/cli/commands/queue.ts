@@ -24,6 +24,13 @@ interface PeerRow {
   circuitOpenUntil: number | null;
 }
 
+/** Smallest value, or null; a loop, because spreading a large backlog into Math.min overflows the stack. */
+function earliest(values: readonly number[]): number | null {
+  let min: number | null = null;
+  for (const v of values) if (min === null || v < min) min = v;
+  return min;
+}
+
 function status(ctx: CliContext, node: MeshNode, peer: string | undefined): number {
   const now = node.clock.now();
   const pending = node.store.outbox.listPending(peer);
@@ -40,8 +47,8 @@ function status(ctx: CliContext, node: MeshNode, peer: string | undefined): numb
       peer: name,
       pending: mine.length,
       inFlight: mine.filter((m) => m.leaseUntil > now).length,
-      nextAttemptAt: mine.length === 0 ? null : Math.min(...mine.map((m) => m.nextAttemptAt)),
-      oldestCreatedAt: mine.length === 0 ? null : Math.min(...mine.map((m) => m.createdAt)),
+      nextAttemptAt: earliest(mine.map((m) => m.nextAttemptAt)),
+      oldestCreatedAt: earliest(mine.map((m) => m.createdAt)),
       lastError: lastFailed?.lastError ?? null,
       deadLetters: Object.hasOwn(dead, name) ? (dead[name] ?? 0) : 0,
       circuit: b?.state ?? 'closed',
