@@ -50,7 +50,7 @@ function phaseBreakdown(home: string): Map<string, number[]> {
     const wall = performance.now() - t0;
     if (r.status !== 0) throw new Error(`send-phases failed: ${r.stderr.trim().slice(0, 500)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { phases: [string, number][]; endMs: number };
-    for (const [name, ms] of [...out.phases, ['process exit + spawn overhead (parent wall − child clock)', wall - out.endMs] as [string, number]]) {
+    for (const [name, ms] of [...out.phases, ['process exit + spawn (parent wall − child clock)', wall - out.endMs] as [string, number]]) {
       byPhase.set(name, [...(byPhase.get(name) ?? []), ms]);
     }
   }
