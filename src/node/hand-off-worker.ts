@@ -17,6 +17,22 @@ import { sendMessage } from './send-message.ts';
 
 const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000];
 export const HAND_OFF_MAX_ATTEMPTS = 20;
+/**
+ * A hand-off lease must outlast one delivery: the adapter's timeout plus this margin (the handler's
+ * SIGTERM→SIGKILL grace, output drain, recording the outcome). It is also how long a message whose
+ * hand-off was cut short by a crash waits before the next daemon retries it.
+ */
+export const HAND_OFF_LEASE_MARGIN_MS = 10_000;
+const DEFAULT_ADAPTER_TIMEOUT_MS = 30_000;
+
+/** Lease for one hand-off through the configured adapter. */
+export function handOffLeaseMs(node: MeshNode): number {
+  const c = node.config;
+  const timeoutMs = c.inbound.handOff === 'handler' ? c.handler?.timeoutMs
+    : c.inbound.handOff === 'openclaw' ? c.openclaw?.timeoutMs
+    : undefined;
+  return (timeoutMs ?? DEFAULT_ADAPTER_TIMEOUT_MS) + HAND_OFF_LEASE_MARGIN_MS;
+}
 
 export interface HandOffWorker {
   kick(): void;
@@ -62,13 +78,15 @@ async function deliverOne(node: MeshNode, adapter: AgentDelivery, row: InboxMess
 
 export function startHandOffWorker(node: MeshNode, adapter: AgentDelivery, opts: { intervalMs?: number; leaseMs?: number } = {}): HandOffWorker {
   const intervalMs = opts.intervalMs ?? 250;
-  const leaseMs = opts.leaseMs ?? 120_000;
+  const leaseMs = opts.leaseMs ?? handOffLeaseMs(node);
   const stopper = new AbortController();
   let wake = new AbortController();
   const loop = (async () => {
     while (!stopper.signal.aborted) {
       try {
-        const rows = node.store.inbox.claimForDelivery(node.clock.now(), 8, leaseMs);
+        // One at a time: a message is leased only while it is being handed off, so a crash strands
+        // at most that one (for one lease), never a batch that had not even been started.
+        const rows = node.store.inbox.claimForDelivery(node.clock.now(), 1, leaseMs);
         for (const row of rows) await deliverOne(node, adapter, row);
         if (rows.length > 0) continue;
       } catch (e) {
