@@ -1,0 +1,228 @@
+/**
+ * Real `mesh` processes for integration tests: one-shot CLI runs (stdout, stderr, exit code, all
+ * bounded by a timeout) and long-running `mesh serve` daemons that can be stopped with SIGTERM or
+ * crashed with SIGKILL. Every child is tracked; whatever a test leaves running is SIGKILLed (with its
+ * process group) when the test process exits, so a failed assertion never leaks a daemon.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MESH_BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+
+const live = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** SIGKILLs every tracked child (and its process group). Safe to call any time, also from 'exit'. */
+export function killAllChildren(): void {
+  for (const c of live) killGroup(c, 'SIGKILL');
+  live.clear();
+}
+process.on('exit', killAllChildren);
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
+/** A free TCP port on 127.0.0.1 (bound to port 0, read, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface CliResult {
+  args: readonly string[];
+  /** Exit code; null when the process was killed (timeout). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface RunOptions {
+  /** Extra environment on top of this process's (MESH_HOME is removed so --home decides). */
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+  /** Called with each complete stdout line as it arrives (progress of a long-running child). */
+  onLine?: (line: string) => void;
+}
+
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  if (extra['MESH_HOME'] === undefined) delete env['MESH_HOME'];
+  if (extra['MESH_HANDLER'] === undefined) delete env['MESH_HANDLER'];
+  return env;
+}
+
+/** Runs `node src/cli/bin.ts <args>` to completion (SIGKILL after timeoutMs, default 30 s). */
+export function runMesh(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runNodeScript(MESH_BIN, args, opts);
+}
+
+/** Runs `node <script> <args>` to completion, like runMesh. */
+export function runNodeScript(script: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(opts.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  track(child);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let partial = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out.push(c);
+    if (opts.onLine === undefined) return;
+    const lines = (partial + c.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) opts.onLine(l);
+  });
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(opts.input ?? '');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs ?? 30_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        args,
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Math.round(performance.now() - started),
+      });
+    });
+  });
+}
+
+/** Compact description of a CLI result for assertion messages. */
+export function describeRun(r: CliResult): string {
+  return `mesh ${r.args.join(' ')} → code ${String(r.code)}${r.signal ? ` (${r.signal})` : ''} in ${r.ms} ms\n` +
+    `stdout: ${r.stdout.slice(0, 2000)}\nstderr: ${r.stderr.slice(0, 2000)}`;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running `mesh serve` child. */
+export class DaemonProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Base URL from the "listening on" line. */
+  readonly url: string;
+  readonly exited: Promise<ExitInfo>;
+  readonly #log: { stdout: string; stderr: string };
+
+  constructor(child: ChildProcess, url: string, log: { stdout: string; stderr: string }, exited: Promise<ExitInfo>) {
+    this.child = child;
+    this.pid = child.pid as number;
+    this.url = url;
+    this.#log = log;
+    this.exited = exited;
+  }
+
+  get stdout(): string {
+    return this.#log.stdout;
+  }
+  get stderr(): string {
+    return this.#log.stderr;
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGTERM and wait (SIGKILL after timeoutMs). Returns how it ended and how long it took. */
+  async stop(timeoutMs = 10_000): Promise<ExitInfo & { ms: number; forced: boolean }> {
+    const started = performance.now();
+    if (!this.running) return { ...(await this.exited), ms: 0, forced: false };
+    this.child.kill('SIGTERM');
+    let forced = false;
+    const timer = setTimeout(() => {
+      forced = true;
+      killGroup(this.child, 'SIGKILL');
+    }, timeoutMs);
+    const info = await this.exited;
+    clearTimeout(timer);
+    return { ...info, ms: Math.round(performance.now() - started), forced };
+  }
+
+  /** kill -9 of the daemon process only (its handler children live on, as after a real crash). */
+  async crash(): Promise<ExitInfo> {
+    if (this.running) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+const LISTENING_RE = /listening on (http:\/\/\S+)/;
+
+/**
+ * Spawns `mesh serve <args>` and resolves once it printed its "listening on" line; rejects (after
+ * killing it) when it exits first or does not listen within timeoutMs.
+ */
+export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [MESH_BIN, 'serve', ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  track(child);
+  const log = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => (log.stderr += c));
+  const exited = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise<DaemonProcess>((resolve, reject) => {
+    let done = false;
+    const finish = (e: Error | null, url?: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (e) {
+        killGroup(child, 'SIGKILL');
+        reject(e);
+      } else resolve(new DaemonProcess(child, url as string, log, exited));
+    };
+    const timer = setTimeout(() => finish(new Error(`mesh serve did not listen within ${opts.timeoutMs ?? 15_000} ms\nstderr: ${log.stderr}`)), opts.timeoutMs ?? 15_000);
+    child.stdout.on('data', (c: string) => {
+      log.stdout += c;
+      const m = LISTENING_RE.exec(log.stdout);
+      if (m?.[1]) finish(null, m[1]);
+    });
+    child.once('error', (e) => finish(e));
+    void exited.then((x) => finish(new Error(`mesh serve exited (${String(x.code ?? x.signal)}) before listening\nstderr: ${log.stderr}`)));
+  });
+}
