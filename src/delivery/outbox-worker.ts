@@ -47,19 +47,22 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     });
   }
 
-  async function tick(): Promise<void> {
+  /** Returns how many messages were attempted (0 on failure). */
+  async function tick(): Promise<number> {
     try {
-      await service.runDue();
+      const attempted = await service.runDue();
       await service.autoReplayTick();
+      return attempted;
     } catch (e) {
       logger.error('outbox worker tick failed', { error: errorName(e) });
+      return 0;
     }
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       kicked = false;
-      await tick();
+      const attempted = await tick();
       if (stopped) break;
       if (kicked) continue;
       let next: number | null = null;
@@ -68,6 +71,10 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       } catch (e) {
         logger.error('outbox worker could not read its next wake time', { error: errorName(e) });
       }
+      // A backlog: this tick did work and more is due now, so go on without the minimum pause
+      // (it capped a draining peer at one batch per minIntervalMs). No work done means the due
+      // messages are leased elsewhere, and then the pause prevents spinning.
+      if (attempted > 0 && next !== null && next <= clock.now()) continue;
       const wanted = next === null ? maxMs : next - clock.now();
       await sleep(Math.min(maxMs, Math.max(minMs, wanted)));
     }
