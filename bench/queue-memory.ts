@@ -58,8 +58,11 @@ function enqueueBacklog(home: string): number {
 
 const mb = (kb: number | null): number | null => (kb === null ? null : kb / 1024);
 
-/** Groups delivery times into bursts (gap > 20 ms starts a new one): what one worker tick delivers. */
-function bursts(times: readonly number[]): { size: number; gapMs: number } | null {
+/**
+ * Groups delivery times into bursts (a gap > 20 ms starts a new one): what one worker tick delivers
+ * before it pauses. gapMs is null when there was no pause at all.
+ */
+function bursts(times: readonly number[]): { size: number; gapMs: number | null; count: number } | null {
   if (times.length < 10) return null;
   const sizes: number[] = [];
   const starts: number[] = [];
@@ -74,7 +77,7 @@ function bursts(times: readonly number[]): { size: number; gapMs: number } | nul
   }
   sizes.push(size);
   const gaps = starts.slice(1).map((s, i) => s - (starts[i] as number));
-  return { size: median(sizes), gapMs: median(gaps) };
+  return { size: median(sizes), gapMs: gaps.length === 0 ? null : median(gaps), count: sizes.length };
 }
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
@@ -103,12 +106,14 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     ctx.log(`alpha's daemon is retrying (peer down) — sampling its RSS for ${DOWN_MS / 1000} s`);
     const down: Sample[] = [];
     const cpu0 = cpuMsOf(alpha.pid);
+    const downStart = Date.now();
     const t0 = performance.now();
     while (performance.now() - t0 < DOWN_MS) {
       down.push({ t: round(performance.now() - t0, 0), rssMb: mb(rssKb(alpha.pid)) });
       await sleep(250);
     }
     const downCpu = (cpuMsOf(alpha.pid) ?? 0) - (cpu0 ?? 0);
+    const downAudit = peek.all<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM audit WHERE ts >= ? GROUP BY status ORDER BY n DESC', downStart);
     const downPeak = Math.max(...down.map((s) => s.rssMb ?? 0));
     const pendingDown = peek.count(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`);
     const deadDown = peek.count('SELECT COUNT(*) AS n FROM dead_letters');
@@ -121,6 +126,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     });
     rows.push(row({ name: 'daemon CPU while the peer is down', value: (downCpu / DOWN_MS) * 100, unit: '% of a core' }));
     notes.push(`after ${DOWN_MS / 1000} s down: ${pendingDown} pending (${attempted} attempted at least once), ${deadDown} dead letters, breaker ${JSON.stringify(breaker)}.`);
+    notes.push(`audit rows alpha wrote while beta was down: ${downAudit.map((a) => `${a.status} ${a.n}`).join(', ') || 'none'}.`);
 
     ctx.log(`starting beta; waiting up to ${DRAIN_TIMEOUT_MS / 1000} s for alpha's outbox and dead letters to empty`);
     beta = await startServe(pair.b, betaPort, join(ctx.dir, 'beta-serve.log'));
@@ -163,12 +169,16 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     }
     rows.push(row({ name: 'drain rate, last 30 s', value: rate, unit: 'msg/s' }));
     const b = bursts(deliveredTimes);
-    if (b !== null) notes.push(`deliveries arrive in bursts of ${b.size} every ${round(b.gapMs)} ms (median): one worker tick's batch, then the worker sleeps.`);
+    if (b !== null && b.gapMs !== null && b.count > 10) {
+      notes.push(`deliveries arrive in bursts of ${b.size} every ${round(b.gapMs)} ms (median of ${b.count} bursts): one worker tick's batch, then the worker pauses.`);
+    } else if (b !== null) {
+      notes.push(`deliveries were continuous: ${b.count} stretch(es) without a pause longer than 20 ms.`);
+    }
     const betaPeek = new Peek(pair.b);
     const inboxB = betaPeek.count('SELECT COUNT(*) AS n FROM inbox');
     betaPeek.close();
     notes.push(`drain: ${delivered} delivered in ${elapsedS} s, ${last?.pending ?? '?'} still pending, ${last?.dead ?? '?'} dead letters; beta's inbox holds ${inboxB}.`);
-    details['down'] = { samples: down, cpuMs: downCpu, pending: pendingDown, attempted, deadLetters: deadDown, breaker };
+    details['down'] = { samples: down, cpuMs: downCpu, pending: pendingDown, attempted, deadLetters: deadDown, breaker, audit: downAudit };
     details['drain'] = { samples: drain, drainedMs, delivered, ratePerSecondLast30s: round(rate), bursts: b, inboxB };
     return { name: 'queue-memory', rows, notes, details };
   } finally {
