@@ -47,22 +47,19 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     });
   }
 
-  /** Returns how many messages were attempted (0 on failure). */
-  async function tick(): Promise<number> {
+  async function tick(): Promise<void> {
     try {
-      const attempted = await service.runDue();
+      await service.runDue();
       await service.autoReplayTick();
-      return attempted;
     } catch (e) {
       logger.error('outbox worker tick failed', { error: errorName(e) });
-      return 0;
     }
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       kicked = false;
-      const attempted = await tick();
+      await tick();
       if (stopped) break;
       if (kicked) continue;
       let next: number | null = null;
@@ -71,10 +68,6 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       } catch (e) {
         logger.error('outbox worker could not read its next wake time', { error: errorName(e) });
       }
-      // A backlog: this tick did work and more is due now, so go on without the minimum pause
-      // (it capped a draining peer at one batch per minIntervalMs). No work done means the due
-      // messages are leased elsewhere, and then the pause prevents spinning.
-      if (attempted > 0 && next !== null && next <= clock.now()) continue;
       const wanted = next === null ? maxMs : next - clock.now();
       await sleep(Math.min(maxMs, Math.max(minMs, wanted)));
     }
