@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import type { AgentDelivery, HandOff, HandOffResult } from '../../ports/agent-delivery.ts';
 import { silentLogger, type Logger } from '../../ports/logger.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
-import { agentEnvelope } from './agent-envelope.ts';
+import { agentEnvelope } from '../../protocol/agent-view.ts';
 
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 export const DEFAULT_HANDLER_MAX_OUTPUT_BYTES = 1024 * 1024;

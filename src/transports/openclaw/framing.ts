@@ -7,7 +7,7 @@
  */
 import type { HandOff } from '../../ports/agent-delivery.ts';
 import type { JsonObject } from '../../protocol/json.ts';
-import { agentEnvelope } from './agent-envelope.ts';
+import { agentEnvelope } from '../../protocol/agent-view.ts';
 
 /** Inline attachment data longer than this is left out of the text (the model cannot use base64). */
 export const DEFAULT_MAX_INLINE_ATTACHMENT_CHARS = 4096;

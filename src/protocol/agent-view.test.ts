@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEnvelope } from '../../protocol/envelope.ts';
-import { agentEnvelope } from './agent-envelope.ts';
+import { buildEnvelope } from './envelope.ts';
+import { agentEnvelope } from './agent-view.ts';
 
 test('plaintext body, no replyTo token, no signature, Maps become objects, key order kept', () => {
   const envelope = {

@@ -2,10 +2,10 @@
  * The envelope as a local agent may see it: the plaintext body in place of ciphertext, and no
  * secrets — `replyTo.token` is removed (the node answers on the agent's behalf) and `signature`
  * is dropped because it no longer matches a decrypted body.
- * Same function as transports/openclaw/agent-envelope.ts: adapters may not import each other.
+ * Shared by the handler-command and OpenClaw adapters (adapters may not import each other).
  */
-import type { HandOff } from '../../ports/agent-delivery.ts';
-import { toPlain, type JsonObject, type JsonValue } from '../../protocol/json.ts';
+import type { HandOff } from '../ports/agent-delivery.ts';
+import { toPlain, type JsonObject, type JsonValue } from './json.ts';
 
 export function agentEnvelope(h: HandOff): JsonObject {
   const e = h.envelope;
