@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { layoutOf } from '../src/node/home.ts';
 import { initHome } from '../src/node/init-home.ts';
 import { openNode, type MeshNode } from '../src/node/mesh-node.ts';
+import { inboundOf } from '../src/node/node-inbound.ts';
 import { readRegistryFile, writeRegistryFile } from '../src/node/registry.ts';
 import { sendMessage } from '../src/node/send-message.ts';
 import { createReceiverApp } from '../src/transports/http/receiver-app.ts';
@@ -42,7 +43,7 @@ test('a request answered by a real peer shows as answered, with the reply body',
         handle: (req) => {
           const node = nodes[name];
           if (node === undefined) return { status: 503, body: { ok: false } };
-          return node.inbound.handle(req);
+          return inboundOf(node).handle(req);
         },
       });
       receivers.push(await startReceiver({ app, port: 0 }));

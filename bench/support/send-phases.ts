@@ -2,7 +2,8 @@
  * Child script: does what `mesh send beta notification hi --home <home>` does, with the built dist/
  * modules, timing each phase, and prints {phases: [[name, ms], ...], endMs} as one JSON line.
  * Usage: node bench/support/send-phases.ts <alpha home>
- * The third-party and built-in modules are imported first on purpose, to attribute their load time.
+ * node:sqlite is imported first on purpose, to attribute its load time. node:http is loaded by the
+ * transport on first use (process.getBuiltinModule), so it is part of the cold POST.
  */
 import type * as ComposeModule from '../../src/node/compose.ts';
 import type * as MeshNodeModule from '../../src/node/mesh-node.ts';
@@ -21,12 +22,6 @@ const lap = (name: string): void => {
   t = now;
 };
 
-await import('zod');
-lap('import zod (inbound pipeline → envelope-schema)');
-await import('node:http');
-lap('import node:http as ESM (pulls in undici)');
-await import('node:https');
-lap('import node:https');
 await import('node:sqlite');
 lap('import node:sqlite');
 await import(new URL('cli/main.js', dist).href);
@@ -66,7 +61,7 @@ node.events.emit({ type: 'message.queued', id: env.id, peer: 'beta', messageType
 lap('outbox enqueue + queued event');
 const outcome = await node.delivery.attempt(env.id);
 const attemptMs = performance.now() - t;
-phases.push(['HTTP POST to beta, cold process', httpMs]);
+phases.push(['HTTP POST to beta, cold process (loads node:http)', httpMs]);
 phases.push(['attempt bookkeeping (lease, breaker, audit, events)', attemptMs - httpMs]);
 t = performance.now();
 if (outcome.status !== 'delivered') throw new Error(`not delivered: ${JSON.stringify(outcome)}`);

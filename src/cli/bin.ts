@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 /** `mesh` executable: the only place that touches process.argv and process.exit. */
-import { main } from './main.ts';
+import { enableCompileCache } from 'node:module';
+
+// Cache compiled bytecode on disk (Node picks $NODE_COMPILE_CACHE or a folder under the OS temp
+// dir) before the command's module graph loads: it trims start-up of every later `mesh` run.
+// Best effort: a read-only temp dir only means no cache.
+enableCompileCache?.();
+const { main } = await import('./main.ts');
 
 const controller = new AbortController();
 const onSignal = (): void => controller.abort();

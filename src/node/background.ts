@@ -7,6 +7,7 @@ import { startOutboxWorker } from '../delivery/outbox-worker.ts';
 import { startHandOffWorker, type HandOffWorker } from './hand-off-worker.ts';
 import { runHousekeeping } from './housekeeping.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { agentDeliveryOf } from './node-inbound.ts';
 
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 
@@ -24,7 +25,7 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     minIntervalMs: 100,
     maxIntervalMs: opts.workerMaxIntervalMs ?? 1_000,
   });
-  const adapter = node.agentDelivery;
+  const adapter = agentDeliveryOf(node);
   const handOff: HandOffWorker | null = adapter ? startHandOffWorker(node, adapter) : null;
   const housekeep = (): void => {
     try {

@@ -2,14 +2,15 @@
  * The composition root: the ONLY place that picks concrete adapters (SQLite store, HTTP transport,
  * key files, registry file, delivery adapters) and wires services to them. The CLI and the daemon
  * talk to a MeshNode. Expensive parts (database, transport, services) are created on first use, so
- * `mesh keygen --status` never opens the database and `mesh send` loads only what it needs.
+ * `mesh keygen --status` never opens the database. The inbound side (schema validation, agent
+ * hand-off adapters) is wired in node-inbound.ts, which only receiving commands import: `mesh send`
+ * never loads zod or the receiver's adapters.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { createIdGenerator, type IdGenerator } from '../protocol/ids.ts';
 import { assertAgentName } from '../protocol/names.ts';
-import type { AgentDelivery } from '../ports/agent-delivery.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
 import { silentLogger, type Logger } from '../ports/logger.ts';
 import type { PeerConfig } from '../ports/peers.ts';
@@ -17,12 +18,8 @@ import type { Store } from '../ports/store.ts';
 import type { Transport } from '../ports/transport.ts';
 import { FileKeyStore } from '../crypto/key-files.ts';
 import { createDeliveryService, type DeliveryService } from '../delivery/delivery-service.ts';
-import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
-import type { InboundPipeline } from '../inbound/types.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
-import { createHandlerCommandDelivery } from '../transports/handler/handler-command.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
-import { createOpenClawForwarder } from '../transports/openclaw/openclaw-forwarder.ts';
 import { AuditLog } from './audit-log.ts';
 import { EventBus } from './event-bus.ts';
 import { layoutOf, resolveAgentName, resolveHome, type HomeLayout } from './home.ts';
@@ -54,8 +51,6 @@ export class MeshNode {
   #events: EventBus | null = null;
   #audit: AuditLog | null = null;
   #delivery: DeliveryService | null = null;
-  #inbound: InboundPipeline | null = null;
-  #agentDelivery: AgentDelivery | null | undefined = undefined;
 
   constructor(layout: HomeLayout, self: string, opts: OpenNodeOptions) {
     this.layout = layout;
@@ -139,46 +134,6 @@ export class MeshNode {
           failureThreshold: this.config.delivery.breakerFailureThreshold,
           coolDownMs: this.config.delivery.breakerCooldownMs,
         },
-      },
-    }));
-  }
-
-  /** The adapter that hands verified messages to the local agent, or null for inbox-only nodes. */
-  get agentDelivery(): AgentDelivery | null {
-    if (this.#agentDelivery !== undefined) return this.#agentDelivery;
-    const c = this.config;
-    if (c.inbound.handOff === 'handler' && c.handler) {
-      this.#agentDelivery = createHandlerCommandDelivery({ command: c.handler.command, timeoutMs: c.handler.timeoutMs, logger: this.logger, cwd: this.layout.home });
-    } else if (c.inbound.handOff === 'openclaw' && c.openclaw) {
-      this.#agentDelivery = createOpenClawForwarder({
-        transport: this.transport,
-        gatewayUrl: c.openclaw.gatewayUrl,
-        hookToken: c.openclaw.hookToken,
-        allowedSessionKeyPrefixes: c.openclaw.allowedSessionKeyPrefixes,
-        ...(c.openclaw.agentId ? { agentId: c.openclaw.agentId } : {}),
-        timeoutMs: c.openclaw.timeoutMs,
-      });
-    } else {
-      this.#agentDelivery = null;
-    }
-    return this.#agentDelivery;
-  }
-
-  get inbound(): InboundPipeline {
-    return (this.#inbound ??= createInboundPipeline({
-      self: this.self,
-      store: this.store,
-      peers: this.registry,
-      keys: this.keys,
-      clock: this.clock,
-      events: this.events,
-      audit: this.audit,
-      logger: this.logger,
-      options: {
-        replayWindowMs: this.config.inbound.replayWindowMs,
-        futureSkewMs: this.config.inbound.futureSkewMs,
-        acceptUnknownSenders: this.config.inbound.acceptUnknownSenders,
-        handOff: this.agentDelivery !== null,
       },
     }));
   }

@@ -8,6 +8,7 @@ import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver
 import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
 import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { inboundOf } from './node-inbound.ts';
 
 export type { ReceiverApp, RunningReceiver };
 
@@ -17,7 +18,7 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
     version,
     hookToken: () => node.hookToken(),
     handle: (req) => {
-      const res = node.inbound.handle(req);
+      const res = inboundOf(node).handle(req);
       if (res.status >= 200 && res.status < 300 && res.body.duplicate !== true) onAccepted?.();
       return res;
     },

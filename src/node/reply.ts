@@ -9,6 +9,7 @@ import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { getField, type JsonValue } from '../protocol/json.ts';
 import type { InboxMessage } from '../ports/store.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { inboundOf } from './node-inbound.ts';
 import { sendMessage, type SendInput, type TargetResult } from './send-message.ts';
 
 /** Resolves `<original-envelope|message-id>` to a verified inbox message. */
@@ -33,7 +34,7 @@ export function resolveOriginal(node: MeshNode, ref: string): InboxMessage {
     const known = node.store.inbox.get(id);
     if (known) return known;
   }
-  const res = node.inbound.handle({ pathSender: null, bodyText: text, wrapped });
+  const res = inboundOf(node).handle({ pathSender: null, bodyText: text, wrapped });
   if (res.status >= 300 || typeof res.body.id !== 'string') {
     throw new MeshError(MeshErrorCode.SignatureInvalid, `the original envelope was rejected (${res.body.code ?? res.status}: ${res.body.error ?? 'verification failed'}); only verified messages can be answered`);
   }

@@ -1,4 +1,5 @@
 import { openNode } from '../../node/mesh-node.ts';
+import { inboundOf } from '../../node/node-inbound.ts';
 import { shellQuote } from '../../node/shell-quote.ts';
 import { parseOrdered } from '../../protocol/canonical-json.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
@@ -37,7 +38,7 @@ export const command: CommandSpec = {
     }
     const node = openNode({ home: ctx.home, env: ctx.env });
     try {
-      const res = node.inbound.handle({ pathSender: null, bodyText: text, wrapped });
+      const res = inboundOf(node).handle({ pathSender: null, bodyText: text, wrapped });
       const ok = res.status >= 200 && res.status < 300;
       const id = typeof res.body.id === 'string' ? res.body.id : null;
       const msg = ok && id ? node.store.inbox.get(id) : null;
