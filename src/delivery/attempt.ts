@@ -29,10 +29,15 @@ export interface AttemptOutcome {
   httpStatus?: number;
   /** Error code of this attempt (`http_503`, `timeout`, `client_error_404`…). */
   error?: string;
-  /** queued: `retry_scheduled` | `circuit_open`; dead_lettered: the dead-letter reason. */
+  /** queued: `retry_scheduled` | `circuit_open` | `throttled`; dead_lettered: the dead-letter reason. */
   reason?: string;
   /** queued: when the next attempt is due; busy: when the other worker's lease ends. */
   nextAttemptAt?: number;
+}
+
+/** True when the outcome came from a request that reached the transport (not held, purged or refused locally). */
+export function wasSent(o: AttemptOutcome): boolean {
+  return o.status === 'delivered' || o.error !== undefined;
 }
 
 /** URL of the peer's hook: `/hooks/agent` for session-routed messages, else `/hooks/<self>`. */
@@ -118,6 +123,23 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): 
     report(ctx, msg, 'sent', done, `http_${String(result.status)}; attempt ${attempts}`,
       { type: 'message.delivered', id, peer: msg.peer, attempts, status: result.status ?? 0 }, header);
     return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }) };
+  }
+
+  if (c.reason === 'http_429') {
+    // "Too many requests": the peer is up and has not processed this message. Hold the whole peer
+    // for its Retry-After (or the next scheduled delay) and give the message back without using
+    // up its retry budget; its TTL still bounds how long it can wait.
+    const wait = Math.min(c.retryAfterMs ?? (options.retry.delaysMs[1] ?? 1_000), options.maxRetryAfterMs);
+    const nextAttemptAt = Math.max(done + wait, ctx.peerHolds.get(msg.peer) ?? 0);
+    ctx.peerHolds.set(msg.peer, nextAttemptAt);
+    store.outbox.release(id, nextAttemptAt);
+    report(ctx, msg, 'throttled', done, `http_429; next attempt ${new Date(nextAttemptAt).toISOString()}`, null, header);
+    return { id, status: 'queued', attempts: msg.attempts, error: c.reason, reason: 'throttled', nextAttemptAt, httpStatus: 429 };
+  }
+  if (c.verdict === 'transient' && c.retryAfterMs !== null) {
+    // A Retry-After on a 503 also speaks for the peer, not just this message.
+    const until = done + Math.min(c.retryAfterMs, options.maxRetryAfterMs);
+    ctx.peerHolds.set(msg.peer, Math.max(until, ctx.peerHolds.get(msg.peer) ?? 0));
   }
 
   const delay = c.verdict === 'transient'

@@ -23,6 +23,12 @@ export interface DeliveryContext {
   logger: Logger;
   options: DeliveryOptions;
   breaker: CircuitBreaker;
+  /**
+   * Peers that asked us to slow down (429, or Retry-After on a transient answer): peer → the time
+   * before which this process sends them nothing. In memory: a hint for this worker's pacing, not
+   * state that must survive a restart.
+   */
+  peerHolds: Map<string, number>;
 }
 
 /** Records one outbound fact: an audit entry, optionally an event. Never throws. */

@@ -155,6 +155,31 @@ describe('delivery service: attempts', () => {
     assert.equal(h.store.outbox.get(id)?.state, 'delivered');
   });
 
+  test('a 429 holds the whole peer for its Retry-After and does not use up the retry budget', async () => {
+    const h = createDeliveryHarness({ retry: { delaysMs: [0] } });
+    h.transport.script(httpResult(429, 10_000));
+    const first = h.enqueue('beta');
+    const second = h.enqueue('beta');
+    const t0 = h.clock.now();
+    const out = await h.service.attempt(first);
+    assert.deepEqual(out, { id: first, status: 'queued', attempts: 0, error: 'http_429', reason: 'throttled', nextAttemptAt: t0 + 10_000, httpStatus: 429 });
+    assert.equal(h.store.deadLetters.get(first), null, 'one attempt allowed, yet not dead-lettered');
+    assert.equal(h.audit.at(-1)?.status, 'throttled');
+
+    // The other message of beta is due but waits with it; gamma is not affected.
+    const other = h.enqueue('gamma');
+    assert.equal(await h.service.runDue(), 1);
+    assert.equal(h.store.outbox.get(other)?.state, 'delivered');
+    assert.equal(h.store.outbox.get(second)?.attempts, 0);
+    assert.equal(h.transport.sent.length, 2);
+    assert.equal(h.service.nextWakeAt(), t0 + 10_000);
+
+    h.clock.advance(10_000);
+    assert.equal(await h.service.runDue(), 2);
+    assert.equal(h.store.outbox.get(first)?.state, 'delivered');
+    assert.equal(h.store.outbox.get(second)?.state, 'delivered');
+  });
+
   test('an expired message is purged, audited and never sent', async () => {
     const h = createDeliveryHarness();
     h.transport.script(httpResult(503));

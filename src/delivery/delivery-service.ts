@@ -10,7 +10,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { PeerDirectory } from '../ports/peers.ts';
 import type { OutboxMessage, Store } from '../ports/store.ts';
 import type { Transport } from '../ports/transport.ts';
-import { attemptById, attemptClaimed, type AttemptOutcome } from './attempt.ts';
+import { attemptById, attemptClaimed, wasSent, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
 import { errorName, type DeliveryContext } from './delivery-context.ts';
 import { resolveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsInput } from './delivery-options.ts';
@@ -33,7 +33,11 @@ export interface DeliveryDeps {
 export interface DeliveryService {
   /** One attempt at one outbox message (what `mesh send` does right after enqueueing). */
   attempt(id: string): Promise<AttemptOutcome>;
-  /** One worker tick: purge expired, claim due messages, attempt them; returns how many were attempted. */
+  /**
+   * One worker tick: purge expired, claim due messages of peers that may be tried, attempt them.
+   * Returns how many requests were really sent (circuit-held or purged messages do not count), so
+   * the worker can go straight on while a backlog drains and sleep when nothing could be done.
+   */
   runDue(): Promise<number>;
   /** When the worker should run next (may be in the past), or null when there is nothing to do. */
   nextWakeAt(): number | null;
@@ -51,24 +55,41 @@ const PRUNE_INTERVAL_MS = 60_000;
 export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   const options = resolveDeliveryOptions(deps.options);
   const breaker = createCircuitBreaker({ store: deps.store, events: deps.events, options: options.breaker });
-  const ctx: DeliveryContext = { ...deps, options, breaker };
+  const ctx: DeliveryContext = { ...deps, options, breaker, peerHolds: new Map() };
   const replayer = createAutoReplayer(ctx);
   let lastPruneAt = Number.NEGATIVE_INFINITY;
   let rotation = 0;
 
+  /** Each peer with pending messages: when it may next be attempted, and how many at once. */
+  function peerSchedule(now: number): PeerSlot[] {
+    for (const [peer, until] of ctx.peerHolds) if (until <= now) ctx.peerHolds.delete(peer);
+    return ctx.store.outbox.duePerPeer().map(({ peer, nextDueAt }) => {
+      const held = ctx.peerHolds.get(peer) ?? Number.NEGATIVE_INFINITY;
+      const b = breaker.state(peer, now);
+      if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: options.maxConcurrentPerPeer };
+      if (b.state === 'open') return { peer, at: Math.max(nextDueAt, held, b.openUntil ?? now), limit: 1 };
+      // Half-open: one probe. If another process holds the probe slot, look again when the
+      // breaker would tell a refused caller to.
+      const probeBusy = b.probeUntil !== null && b.probeUntil > now;
+      const recheck = probeBusy ? Math.min(b.probeUntil as number, now + options.breaker.probeRecheckMs) : now;
+      return { peer, at: Math.max(nextDueAt, held, recheck), limit: 1 };
+    });
+  }
+
   /**
-   * Claims due messages peer by peer: at most `maxConcurrentPerPeer` per peer and `maxConcurrent`
-   * in all. The starting peer rotates each tick so one peer's backlog cannot starve the others.
+   * Claims due messages peer by peer: at most the peer's limit and `maxConcurrent` in all. Peers
+   * whose circuit is open or who asked us to wait are not claimed at all (no lease, no audit row).
+   * The starting peer rotates each tick so one peer's backlog cannot starve the others.
    */
   function claimBatch(now: number): OutboxMessage[] {
-    const peers = Object.keys(ctx.store.outbox.pendingCounts()).sort();
+    const ready = peerSchedule(now).filter((p) => p.at <= now);
     const claimed: OutboxMessage[] = [];
-    if (peers.length === 0) return claimed;
-    const start = rotation++ % peers.length;
-    for (let i = 0; i < peers.length && claimed.length < options.maxConcurrent; i++) {
-      const peer = peers[(start + i) % peers.length] as string;
-      const limit = Math.min(options.maxConcurrentPerPeer, options.maxConcurrent - claimed.length);
-      claimed.push(...ctx.store.outbox.claimDue(now, limit, options.leaseMs, peer));
+    if (ready.length === 0) return claimed;
+    const start = rotation++ % ready.length;
+    for (let i = 0; i < ready.length && claimed.length < options.maxConcurrent; i++) {
+      const slot = ready[(start + i) % ready.length] as PeerSlot;
+      const limit = Math.min(slot.limit, options.maxConcurrent - claimed.length);
+      claimed.push(...ctx.store.outbox.claimDue(now, limit, options.leaseMs, slot.peer));
     }
     return claimed;
   }
@@ -88,24 +109,35 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
       }
       const batch = claimBatch(now);
       const results = await Promise.allSettled(batch.map((m) => attemptClaimed(ctx, m)));
+      let sent = 0;
       for (const [i, r] of results.entries()) {
-        if (r.status === 'rejected') {
+        if (r.status === 'fulfilled') {
+          if (wasSent(r.value)) sent++;
+        } else {
           // The lease runs out and the message is attempted again: nothing is lost.
           ctx.logger.error('delivery attempt failed', { id: batch[i]?.id, error: errorName(r.reason) });
         }
       }
-      return batch.length;
+      return sent;
     },
 
     nextWakeAt() {
-      const due = ctx.store.outbox.nextDueAt();
-      const probe = replayer.nextProbeAt();
-      if (due === null) return probe;
-      return probe === null ? due : Math.min(due, probe);
+      const now = ctx.clock.now();
+      let next = replayer.nextProbeAt();
+      for (const p of peerSchedule(now)) next = next === null ? p.at : Math.min(next, p.at);
+      return next;
     },
 
     replayDeadLetters: (filter) => replayDeadLetters(ctx, filter),
 
     autoReplayTick: () => replayer.tick(),
   };
+}
+
+interface PeerSlot {
+  peer: string;
+  /** Earliest time a message of this peer may be claimed (due, circuit and holds considered). */
+  at: number;
+  /** Messages of this peer one tick may claim. */
+  limit: number;
 }

@@ -106,3 +106,27 @@ test('a failing tick is logged and the loop goes on', async () => {
   await w.stop();
   assert.deepEqual(errors, ['outbox worker tick failed']);
 });
+
+test('a tick that sent requests is followed at once while more is due; an idle tick still sleeps', async () => {
+  // 20 ticks of "sent 4, more due", then nothing sent. With a 1 s minimum sleep, the drain can only
+  // finish within the deadline if the worker does not sleep between the sending ticks.
+  let backlog = 20;
+  let idle = 0;
+  const s = {
+    runDue: async () => {
+      if (backlog > 0) {
+        backlog--;
+        return 4;
+      }
+      idle++;
+      return 0;
+    },
+    autoReplayTick: async () => ({ probed: 0, replayed: 0, expired: 0 }),
+    nextWakeAt: () => 0,
+  };
+  const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+  await until(() => backlog === 0 && idle === 1, 900);
+  await new Promise((r) => setTimeout(r, 100));
+  await w.stop();
+  assert.equal(idle, 1, 'after an idle tick the worker sleeps minIntervalMs, it does not spin');
+});

@@ -1,6 +1,8 @@
 /**
  * The daemon's outbox loop: runDue + autoReplayTick, then sleep until the service's next wake time
- * (clamped to [minIntervalMs, maxIntervalMs]). Ticks never overlap. `kick()` cuts a sleep short
+ * (clamped to [minIntervalMs, maxIntervalMs]). A tick that sent requests is followed at once by the
+ * next one when more is due, so a backlog drains at the speed of the peer, not of the sleep; a tick
+ * that could send nothing (circuit open, leases held elsewhere) always sleeps. Ticks never overlap. `kick()` cuts a sleep short
  * (new work was enqueued); `stop()` ends the loop after the tick in progress, whose attempts are
  * awaited, so a SIGTERM loses nothing. The only place in delivery/ that uses real timers.
  */
@@ -47,19 +49,22 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     });
   }
 
-  async function tick(): Promise<void> {
+  /** Returns how many requests the tick sent. */
+  async function tick(): Promise<number> {
     try {
-      await service.runDue();
+      const sent = await service.runDue();
       await service.autoReplayTick();
+      return sent;
     } catch (e) {
       logger.error('outbox worker tick failed', { error: errorName(e) });
+      return 0;
     }
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
       kicked = false;
-      await tick();
+      const sent = await tick();
       if (stopped) break;
       if (kicked) continue;
       let next: number | null = null;
@@ -69,6 +74,11 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         logger.error('outbox worker could not read its next wake time', { error: errorName(e) });
       }
       const wanted = next === null ? maxMs : next - clock.now();
+      if (sent > 0 && wanted <= 0) {
+        // Draining: let the event loop serve I/O (the receiver shares it), then go on.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       await sleep(Math.min(maxMs, Math.max(minMs, wanted)));
     }
   }

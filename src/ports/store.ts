@@ -61,12 +61,22 @@ export interface OutboxRepo {
   pendingCounts(): Record<string, number>;
   /** Earliest nextAttemptAt among pending messages (for the worker's sleep), or null. */
   nextDueAt(): number | null;
+  /**
+   * Each peer with pending messages and the earliest nextAttemptAt among them, by peer name. Cheap
+   * behind a large backlog (a few index probes per peer), so the worker can call it every tick.
+   */
+  duePerPeer(): PeerDue[];
   /** Deletes pending messages (all, or one peer's). Returns how many. */
   purgePending(peer?: string): number;
   /** Deletes pending messages whose expiresAt <= now; returns them (for audit). */
   purgeExpired(now: number): OutboxMessage[];
   /** Deletes delivered rows older than `before`. */
   pruneDelivered(before: number): number;
+}
+
+export interface PeerDue {
+  peer: string;
+  nextDueAt: number;
 }
 
 // ---------------------------------------------------------------- dead letters

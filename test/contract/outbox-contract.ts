@@ -139,6 +139,20 @@ export function outboxContract(makeStore: MakeStore): void {
       assert.equal(s.outbox.nextDueAt(), T0 + 20);
     }));
 
+    test('duePerPeer: earliest due time of each peer with pending messages, by name', () => withStore(makeStore, (s) => {
+      assert.deepEqual(s.outbox.duePerPeer(), []);
+      s.outbox.enqueue(outboxMsg('g1', { peer: 'gamma', nextAttemptAt: T0 + 30 }));
+      s.outbox.enqueue(outboxMsg('b1', { nextAttemptAt: T0 + 50 }));
+      s.outbox.enqueue(outboxMsg('b2', { nextAttemptAt: T0 + 20 }));
+      s.outbox.enqueue(outboxMsg('a1', { peer: 'alpha-2', nextAttemptAt: T0 + 5 }));
+      s.outbox.enqueue(outboxMsg('d1', { peer: 'delta', nextAttemptAt: T0 + 10 }));
+      s.outbox.markDelivered('d1', T0);
+      s.outbox.markDelivered('a1', T0);
+      assert.deepEqual(s.outbox.duePerPeer(), [{ peer: 'beta', nextDueAt: T0 + 20 }, { peer: 'gamma', nextDueAt: T0 + 30 }]);
+      s.outbox.markDelivered('b2', T0);
+      assert.deepEqual(s.outbox.duePerPeer(), [{ peer: 'beta', nextDueAt: T0 + 50 }, { peer: 'gamma', nextDueAt: T0 + 30 }]);
+    }));
+
     test('purgePending deletes pending messages (all or one peer) and keeps delivered ones', () => withStore(makeStore, (s) => {
       s.outbox.enqueue(outboxMsg('b1'));
       s.outbox.enqueue(outboxMsg('b2'));

@@ -100,7 +100,7 @@ export function describe(out: Output, r: TargetResult, now: number): string {
     case 'delivered': return `${out.style('green', '✓')} ${r.peer}: delivered (${http}) ${r.id}`;
     case 'queued': {
       const wait = r.nextAttemptAt ? `; next attempt in ${Math.max(0, Math.round((r.nextAttemptAt - now) / 1000))}s` : '';
-      return `${out.style('yellow', '…')} ${r.peer}: queued for retry (${r.reason === 'circuit_open' ? 'circuit open' : http || 'no answer'}${wait}) ${r.id} — \`mesh serve\` or \`mesh queue drain\` delivers it`;
+      return `${out.style('yellow', '…')} ${r.peer}: queued for retry (${r.reason === 'circuit_open' ? 'circuit open' : r.reason === 'throttled' ? 'peer busy, HTTP 429' : http || 'no answer'}${wait}) ${r.id} — \`mesh serve\` or \`mesh queue drain\` delivers it`;
     }
     case 'dead_lettered': return `${out.style('red', '✗')} ${r.peer}: dead-lettered (${r.reason ?? http}) ${r.id} — see \`mesh dlq show ${r.id}\``;
     case 'expired': return `${out.style('red', '✗')} ${r.peer}: expired before delivery ${r.id}`;

@@ -1,5 +1,5 @@
 import type {
-  DeadLetter, DeadLetterRepo, NewOutboxMessage, OutboxMessage, OutboxRepo,
+  DeadLetter, DeadLetterRepo, NewOutboxMessage, OutboxMessage, OutboxRepo, PeerDue,
 } from '../../ports/store.ts';
 import { countBy, take } from './memory-journal.ts';
 import type { MemTable } from './memory-journal.ts';
@@ -82,6 +82,12 @@ export class MemoryOutboxRepo implements OutboxRepo {
 
   nextDueAt(): number | null {
     return this.#pending().reduce<number | null>((min, m) => (min === null || m.nextAttemptAt < min ? m.nextAttemptAt : min), null);
+  }
+
+  duePerPeer(): PeerDue[] {
+    const due = new Map<string, number>();
+    for (const m of this.#pending()) due.set(m.peer, Math.min(due.get(m.peer) ?? Infinity, m.nextAttemptAt));
+    return [...due].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([peer, nextDueAt]) => ({ peer, nextDueAt }));
   }
 
   purgePending(peer?: string): number {

@@ -1,4 +1,4 @@
-import type { NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState } from '../../ports/store.ts';
+import type { NewOutboxMessage, OutboxMessage, OutboxRepo, OutboxState, PeerDue } from '../../ports/store.ts';
 import { sqlLimit } from './json-columns.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
@@ -33,6 +33,15 @@ const DUE = `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <=
 const DUE_PEER = `SELECT * FROM outbox WHERE state = 'pending' AND peer = ? AND next_attempt_at <= ? AND expires_at > ? AND lease_until <= ?
   ORDER BY next_attempt_at, created_at, rowid LIMIT ?`;
 const LEASE = 'UPDATE outbox SET lease_until = ? WHERE id = ?';
+// Walks the distinct peers through the (peer, next_attempt_at) index instead of grouping every
+// pending row: O(peers × log n), which matters with 100k messages queued for one dead peer.
+const DUE_PER_PEER = `WITH RECURSIVE p(peer) AS (
+    SELECT (SELECT MIN(peer) FROM outbox WHERE state = 'pending')
+    UNION ALL
+    SELECT (SELECT MIN(peer) FROM outbox WHERE state = 'pending' AND peer > p.peer) FROM p WHERE p.peer IS NOT NULL
+  )
+  SELECT peer, (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND peer = p.peer) AS t
+  FROM p WHERE peer IS NOT NULL ORDER BY peer`;
 
 export class SqliteOutboxRepo implements OutboxRepo {
   readonly #db: SqliteDb;
@@ -121,6 +130,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
     const db = this.#db;
     const row = db.read(() => db.get<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`));
     return row?.t ?? null;
+  }
+
+  duePerPeer(): PeerDue[] {
+    const db = this.#db;
+    return db.read(() => db.all<{ peer: string; t: number }>(DUE_PER_PEER)).map((r) => ({ peer: r.peer, nextDueAt: r.t }));
   }
 
   purgePending(peer?: string): number {
