@@ -324,10 +324,13 @@ describe('inbound pipeline: every refusal', () => {
     assertRefused(h, h.post(withSignature(unsigned(46, { from: 'gamma' }), 'rsa:abc'), 'gamma'), WireCode.SignatureInvalid);
   });
 
-  test('older than the replay window → expired', () => {
+  test('older than the replay window → expired (default TTL, or a long TTL without a nonce)', () => {
     const h = setup();
     h.clock.set(T0 + 300_001);
-    assertRefused(h, h.post(signed(47, { ttl: 3600 })), WireCode.Expired);
+    const r = h.post(signed(47));
+    assertRefused(h, r, WireCode.Expired);
+    assert.equal(r.body.error, 'timestamp is older than the replay window');
+    assertRefused(h, h.post(signed(46, { ttl: 3600, nonce: undefined })), WireCode.Expired);
   });
 
   test('more than the skew ahead → future_timestamp', () => {

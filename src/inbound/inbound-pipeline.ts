@@ -3,12 +3,32 @@
  * and so the agent. Steps, each refusal answered with its wire code, audited as
  * `rejected_<code>` and emitted as `message.rejected`:
  *   read (hook body or raw) → shape and protocol → recipient → sender known → URL path names the
- *   sender → signature per the sender's policy → timestamp window and TTL → decrypt →
+ *   sender → signature per the sender's policy → timestamp, TTL and age (freshness.ts) → decrypt →
  *   one transaction: de-duplicate by id, replay check on the nonce (recorded only now, after
  *   authentication, so a forged copy cannot burn a genuine message's nonce), insert (de-duplicates
  *   by (from, idempotencyKey) too), audit `received`, event `message.received`.
  * A repeated id is answered 200 {duplicate:true} before the nonce check, so a sender retrying a
- * message we already stored gets a success, not a replay error.
+ * message we already stored gets a success, not a replay error. That holds for a retry older than
+ * its acceptance period too (the sender's first attempt got through but the answer was lost): an
+ * expired message whose id this sender already stored is acknowledged as a duplicate. That lookup
+ * happens only after the signature checks, so an unauthenticated request never learns whether an
+ * id exists.
+ *
+ * Replay invariant: a message is accepted (202) at most once.
+ *  - A copy of an accepted message has its id (the signature covers it). While the inbox row exists
+ *    the copy is a duplicate, at any age, and never reaches the nonce check or the agent.
+ *  - The row can go before the copy stops being acceptable (retention.inboxDays counts from
+ *    receipt). So the nonce is remembered until the message's acceptance deadline plus the future
+ *    skew, and never shorter than before long TTLs were honoured (2 × window, or window + skew).
+ *    Whenever a copy passes freshness, that deadline has not passed, so the nonce is still there
+ *    (stores refuse a recorded nonce until it is pruned, and pruning drops only expired entries).
+ *    The skew margin covers a clock stepped back after housekeeping pruned at the later time.
+ *    (Raising the window or the maximum age later lengthens deadlines past nonces already kept:
+ *    the inbox row still catches such copies within the retention period.)
+ *  - A nonce-less message (bash responses) has only its inbox row: freshness keeps it to the
+ *    replay window, which the inbox retention (at least a day) outlasts.
+ * A copy under a new id must be re-signed, which only the sender can do; with the same nonce it is
+ * still a replay.
  * Bearer tokens, body size and rate limits belong to the HTTP layer in front of this.
  */
 import type { PeerConfig } from '../ports/peers.ts';
@@ -21,13 +41,14 @@ import { getField, type JsonValue } from '../protocol/json.ts';
 import { isValidAgentName } from '../protocol/names.ts';
 import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
 import { authenticate } from './authenticate.ts';
-import { checkFreshness } from './freshness.ts';
+import { assessFreshness } from './freshness.ts';
 import { readEnvelope, validateEnvelope } from './read-envelope.ts';
 import { InboundRejection, reject } from './rejection.ts';
 import type { InboundAuth, InboundDeps, InboundPipeline, InboundRequest, InboundResult } from './types.ts';
 
 export const DEFAULT_REPLAY_WINDOW_MS = 300_000;
 export const DEFAULT_FUTURE_SKEW_MS = 60_000;
+export const DEFAULT_MAX_MESSAGE_AGE_MS = 86_400_000;
 
 /** What is known about a message so far, for the audit line of a refusal. */
 interface Seen {
@@ -35,7 +56,11 @@ interface Seen {
   envelope?: Envelope;
 }
 
-type Stored = { kind: 'accepted' } | { kind: 'duplicate'; id: string } | { kind: 'replay' };
+interface Duplicate {
+  kind: 'duplicate';
+  id: string;
+}
+type Stored = { kind: 'accepted' } | Duplicate | { kind: 'replay' };
 
 function checkDuration(name: string, v: number): number {
   if (!Number.isFinite(v) || v < 0) {
@@ -52,11 +77,12 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   const { self, store, peers, keys, clock, events, audit, logger } = deps;
   const replayWindowMs = checkDuration('replayWindowMs', deps.options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS);
   const futureSkewMs = checkDuration('futureSkewMs', deps.options.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS);
+  const maxMessageAgeMs = checkDuration('maxMessageAgeMs', deps.options.maxMessageAgeMs ?? DEFAULT_MAX_MESSAGE_AGE_MS);
+  const freshnessPolicy = { replayWindowMs, futureSkewMs, maxMessageAgeMs };
   const acceptUnknownSenders = deps.options.acceptUnknownSenders ?? false;
   const deliveryState = deps.options.handOff ? 'pending' : 'none';
-  // A nonce must outlive every message that could still carry it: stamped up to futureSkewMs
-  // ahead and accepted for replayWindowMs after its stamp. bash keeps 2 × window; keep at least that.
-  const nonceTtlMs = Math.max(2 * replayWindowMs, replayWindowMs + futureSkewMs);
+  // The least a nonce is kept, from receipt: bash keeps 2 × window. See the replay invariant above.
+  const minNonceTtlMs = Math.max(2 * replayWindowMs, replayWindowMs + futureSkewMs);
 
   function auditEntry(status: string, env: Envelope | undefined, detail: string | null, fallback: Seen): AuditEntry {
     return {
@@ -125,7 +151,19 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     }
   }
 
-  function persist(env: Envelope, envelopeText: string, plaintext: string, auth: InboundAuth, now: number): Stored {
+  function recordDuplicate(env: Envelope, id: string, why: string): Duplicate {
+    audit.record(auditEntry('duplicate', env, why, {}));
+    return { kind: 'duplicate', id };
+  }
+
+  /** An expired message this sender already delivered to us: its late retry, or a replay of it. */
+  function storedEarlier(env: Envelope): Duplicate | null {
+    const row = store.inbox.get(env.id);
+    if (row === null || row.from !== env.from) return null;
+    return recordDuplicate(env, row.id, 'same id, past its acceptance period');
+  }
+
+  function persist(env: Envelope, envelopeText: string, plaintext: string, auth: InboundAuth, now: number, nonceExpiresAt: number): Stored {
     const row: NewInboxMessage = {
       id: env.id,
       from: env.from,
@@ -143,16 +181,12 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       nextDeliveryAt: now,
     };
     return store.transaction((): Stored => {
-      const duplicate = (id: string, why: string): Stored => {
-        audit.record(auditEntry('duplicate', env, why, {}));
-        return { kind: 'duplicate', id };
-      };
-      if (store.inbox.get(env.id) !== null) return duplicate(env.id, 'same id');
-      if (env.nonce !== null && !store.nonces.checkAndRecord(env.from, env.nonce, now, now + nonceTtlMs)) {
+      if (store.inbox.get(env.id) !== null) return recordDuplicate(env, env.id, 'same id');
+      if (env.nonce !== null && !store.nonces.checkAndRecord(env.from, env.nonce, now, nonceExpiresAt)) {
         return { kind: 'replay' };
       }
       const inserted = store.inbox.insert(row);
-      if (!inserted.inserted) return duplicate(inserted.existingId, 'same idempotencyKey');
+      if (!inserted.inserted) return recordDuplicate(env, inserted.existingId, 'same idempotencyKey');
       audit.record({ ...auditEntry('received', env, `auth=${auth}`, {}), ts: now, subject: env.payload.subject });
       events.emit({
         type: 'message.received',
@@ -165,6 +199,11 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     });
   }
 
+  function duplicateAck(stored: Duplicate, env: Envelope, auth: InboundAuth, sessionKey: string | null): InboundResult {
+    logger.debug('inbound: duplicate acknowledged', { id: stored.id, from: env.from });
+    return { status: 200, body: { ok: true, duplicate: true, id: stored.id }, auth, sessionKey };
+  }
+
   function run(req: InboundRequest, seen: Seen): InboundResult {
     const received = readEnvelope(req);
     seen.ordered = received.ordered;
@@ -173,15 +212,18 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     const peer = knownSender(env, req.pathSender);
     const auth = authenticate(received.ordered, env, peer, { keys, logger });
     const now = clock.now();
-    checkFreshness(env.timestamp, env.ttl, now, { replayWindowMs, futureSkewMs });
+    const freshness = assessFreshness(env, now, freshnessPolicy);
+    if (!freshness.fresh) {
+      const earlier = freshness.code === WireCode.Expired ? storedEarlier(env) : null;
+      if (earlier === null) return reject(freshness.code, freshness.reason);
+      return duplicateAck(earlier, env, auth, received.sessionKey);
+    }
     const plaintext = decrypt(env, peer);
 
-    const stored = persist(env, received.envelopeText, plaintext, auth, now);
+    const nonceExpiresAt = Math.max(now + minNonceTtlMs, freshness.acceptUntilMs + futureSkewMs);
+    const stored = persist(env, received.envelopeText, plaintext, auth, now, nonceExpiresAt);
     if (stored.kind === 'replay') return reject(WireCode.Replay, 'nonce already seen');
-    if (stored.kind === 'duplicate') {
-      logger.debug('inbound: duplicate acknowledged', { id: stored.id, from: env.from });
-      return { status: 200, body: { ok: true, duplicate: true, id: stored.id }, auth, sessionKey: received.sessionKey };
-    }
+    if (stored.kind === 'duplicate') return duplicateAck(stored, env, auth, received.sessionKey);
     logger.debug('inbound: message accepted', { id: env.id, from: env.from, type: env.type, auth });
     return {
       status: 202,

@@ -47,8 +47,13 @@ export interface InboundResult {
 }
 
 export interface InboundOptions {
-  /** Messages older than this are expired (bash MESH_REPLAY_WINDOW, 300 s). */
+  /** Messages older than this are expired unless their TTL is longer (bash MESH_REPLAY_WINDOW, 300 s). */
   replayWindowMs?: number;
+  /**
+   * Upper bound on a message's age, whatever its TTL says (default 24 h). Messages with a nonce and
+   * a TTL longer than the replay window are accepted until their TTL runs out, up to this age.
+   */
+  maxMessageAgeMs?: number;
   /** Messages stamped further ahead than this are refused (bash: fixed 60 s). */
   futureSkewMs?: number;
   /** Accept senders missing from the registry (verified by signature policy 'none' only). */
