@@ -12,7 +12,7 @@ export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
 export interface NodeConfig {
   serve: { host: string; port: number; maxBodyBytes: number; rateLimitPerSecond: number; rateLimitBurst: number };
   delivery: { retryDelaysMs: number[]; requestTimeoutMs: number; connectTimeoutMs: number; breakerFailureThreshold: number; breakerCooldownMs: number };
-  inbound: { replayWindowMs: number; futureSkewMs: number; acceptUnknownSenders: boolean; handOff: HandOffMode };
+  inbound: { replayWindowMs: number; maxMessageAgeMs: number; futureSkewMs: number; acceptUnknownSenders: boolean; handOff: HandOffMode };
   handler: { command: string[]; timeoutMs: number } | null;
   openclaw: { gatewayUrl: string; hookToken: string; allowedSessionKeyPrefixes: string[]; agentId: string | null; timeoutMs: number } | null;
   retention: { auditDays: number; deliveredDays: number; inboxDays: number; eventsDays: number };
@@ -22,7 +22,7 @@ export function defaultNodeConfig(): NodeConfig {
   return {
     serve: { host: '127.0.0.1', port: DEFAULT_SERVE_PORT, maxBodyBytes: 256 * 1024, rateLimitPerSecond: 20, rateLimitBurst: 100 },
     delivery: { retryDelaysMs: [0, 5_000, 15_000, 60_000], requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, breakerFailureThreshold: 3, breakerCooldownMs: 60_000 },
-    inbound: { replayWindowMs: 300_000, futureSkewMs: 60_000, acceptUnknownSenders: false, handOff: 'inbox' },
+    inbound: { replayWindowMs: 300_000, maxMessageAgeMs: 86_400_000, futureSkewMs: 60_000, acceptUnknownSenders: false, handOff: 'inbox' },
     handler: null,
     openclaw: null,
     retention: { auditDays: 30, deliveredDays: 7, inboxDays: 30, eventsDays: 7 },
@@ -82,7 +82,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst']);
   const dl = r.section(raw, 'delivery', ['retryDelaysMs', 'requestTimeoutMs', 'connectTimeoutMs', 'breakerFailureThreshold', 'breakerCooldownMs']);
-  const ib = r.section(raw, 'inbound', ['replayWindowMs', 'futureSkewMs', 'acceptUnknownSenders', 'handOff']);
+  const ib = r.section(raw, 'inbound', ['replayWindowMs', 'maxMessageAgeMs', 'futureSkewMs', 'acceptUnknownSenders', 'handOff']);
   const h = r.section(raw, 'handler', ['command', 'timeoutMs']);
   const oc = r.section(raw, 'openclaw', ['gatewayUrl', 'hookToken', 'allowedSessionKeyPrefixes', 'agentId', 'timeoutMs']);
   const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays']);
@@ -111,6 +111,8 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     },
     inbound: {
       replayWindowMs: r.int(ib, 'inbound', 'replayWindowMs', d.inbound.replayWindowMs, 1000, 86_400_000),
+      // Cap on how long a message with a nonce may be accepted when its TTL outlasts the window.
+      maxMessageAgeMs: r.int(ib, 'inbound', 'maxMessageAgeMs', d.inbound.maxMessageAgeMs, 1000, 30 * 86_400_000),
       futureSkewMs: r.int(ib, 'inbound', 'futureSkewMs', d.inbound.futureSkewMs, 0, 3_600_000),
       acceptUnknownSenders: r.bool(ib, 'inbound', 'acceptUnknownSenders', d.inbound.acceptUnknownSenders),
       handOff: handOff as HandOffMode,

@@ -35,7 +35,7 @@ export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
   return adapter;
 }
 
-/** The node's inbound pipeline (unwrap → schema → auth → window/TTL → nonce → decrypt → persist). */
+/** The node's inbound pipeline (unwrap → schema → auth → window/TTL/age → decrypt → nonce → persist). */
 export function inboundOf(node: MeshNode): InboundPipeline {
   let p = pipelines.get(node);
   if (p === undefined) {
@@ -50,6 +50,7 @@ export function inboundOf(node: MeshNode): InboundPipeline {
       logger: node.logger,
       options: {
         replayWindowMs: node.config.inbound.replayWindowMs,
+        maxMessageAgeMs: node.config.inbound.maxMessageAgeMs,
         futureSkewMs: node.config.inbound.futureSkewMs,
         acceptUnknownSenders: node.config.inbound.acceptUnknownSenders,
         handOff: agentDeliveryOf(node) !== null,
