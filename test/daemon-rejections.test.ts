@@ -23,7 +23,9 @@ import { MeshCluster, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
 
 const MAX_BODY_BYTES = 4096;
-const RATE_BURST = 30;
+// Per-sender burst: alpha's bucket must hold every post of this file (about 27) at 1 token/s refill.
+const RATE_BURST = 40;
+const MAX_MESSAGE_AGE_MS = 2 * 3_600_000;
 
 interface Answer {
   status: number;
@@ -44,7 +46,10 @@ describe('mesh serve refuses what it must, over real HTTP', { timeout: 120_000 }
   before(async () => {
     cluster = await MeshCluster.create({
       agents: ['alpha', 'beta'],
-      config: { serve: { maxBodyBytes: MAX_BODY_BYTES, rateLimitPerSecond: 1, rateLimitBurst: RATE_BURST } },
+      config: {
+        serve: { maxBodyBytes: MAX_BODY_BYTES, rateLimitPerSecond: 1, rateLimitBurst: RATE_BURST },
+        inbound: { maxMessageAgeMs: MAX_MESSAGE_AGE_MS },
+      },
     });
     alpha = cluster.node('alpha');
     beta = cluster.node('beta');
@@ -164,11 +169,21 @@ describe('mesh serve refuses what it must, over real HTTP', { timeout: 120_000 }
     assert.equal((await send(signed(envelope({ nonce })))).status, 202);
   });
 
-  test('time: TTL elapsed → 410, older than the replay window → 410, too far ahead → 400', async () => {
+  test('time: TTL elapsed → 410, older than the replay window → 410, older than inbound.maxMessageAgeMs → 410, too far ahead → 400', async () => {
     const now = Date.now();
     expectRefusal(await send(signed(envelope({ timestamp: wireTimestamp(now - 10_000), ttl: 1 }))), 410, 'expired');
-    expectRefusal(await send(signed(envelope({ timestamp: wireTimestamp(now - 600_000), ttl: 3600 }))), 410, 'expired');
+    expectRefusal(await send(signed(envelope({ timestamp: wireTimestamp(now - 600_000) }))), 410, 'expired');
+    const aged = await send(signed(envelope({ timestamp: wireTimestamp(now - MAX_MESSAGE_AGE_MS - 60_000), ttl: 86_400 })));
+    expectRefusal(aged, 410, 'expired');
+    assert.equal(aged.body.error, 'timestamp is older than the maximum message age');
     expectRefusal(await send(signed(envelope({ timestamp: wireTimestamp(now + 600_000) }))), 400, 'future_timestamp');
+  });
+
+  test('a message queued past the replay window is accepted while its own TTL lasts; a late retry of it is a duplicate', async () => {
+    const queued = signed(envelope({ timestamp: wireTimestamp(Date.now() - 600_000), ttl: 3600, body: 'queued while beta was down' }));
+    assert.equal((await send(queued)).status, 202);
+    const retry = await send(queued);
+    assert.deepEqual([retry.status, retry.body.duplicate, retry.body.id], [200, true, queued.id]);
   });
 
   test('malformed input: body not JSON, no message, message not JSON, envelope missing fields → 400', async () => {
