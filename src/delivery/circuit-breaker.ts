@@ -38,6 +38,9 @@ export const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
   probeRecheckMs: 5_000,
 });
 
+/** How stale a closed circuit's lastSuccessAt may get before a success writes it again. */
+const SUCCESS_REFRESH_MS = 1_000;
+
 export type AcquireResult = { allowed: true; probe: boolean } | { allowed: false; retryAt: number };
 
 /** The breaker as seen at `now`: an open circuit whose cool-down has passed reads as half-open. */
@@ -139,6 +142,11 @@ export function createCircuitBreaker(deps: {
     },
 
     recordSuccess(peer, now) {
+      // Closed without failures: only lastSuccessAt would change. Refresh it at most once a second
+      // rather than writing the same row after every delivered message.
+      const current = store.breakers.get(peer);
+      if (current !== null && current.state === 'closed' && current.consecutiveFailures === 0 &&
+        current.lastSuccessAt !== null && now >= current.lastSuccessAt && now - current.lastSuccessAt < SUCCESS_REFRESH_MS) return;
       update((emit) => {
         const r = store.breakers.get(peer) ?? closedRecord(peer, now);
         if (r.state !== 'closed') emit({ type: 'circuit.closed', peer });

@@ -155,6 +155,29 @@ describe('delivery service: attempts', () => {
     assert.equal(h.store.outbox.get(id)?.state, 'delivered');
   });
 
+  test('submit: enqueue, queued event and lease in one transaction, then the first attempt', async () => {
+    const h = createDeliveryHarness();
+    const now = h.clock.now();
+    const m = {
+      id: 'm-submit', peer: 'beta', type: 'notification', envelope: '{"id":"m-submit","to":"beta"}', sessionKey: null,
+      createdAt: now, expiresAt: now + 60_000, nextAttemptAt: now,
+    };
+    let leasedDuringSend = false;
+    h.transport.setDefault(httpResult(202));
+    const realSend = h.transport.send.bind(h.transport);
+    h.transport.send = (req) => {
+      leasedDuringSend = (h.store.outbox.get('m-submit')?.leaseUntil ?? 0) > now;
+      return realSend(req);
+    };
+    assert.deepEqual(await h.service.submit(m), { id: 'm-submit', status: 'delivered', attempts: 1, httpStatus: 202 });
+    assert.ok(leasedDuringSend, 'the message was leased before the request went out');
+    assert.deepEqual(h.eventsOf('message.queued'), [{ type: 'message.queued', id: 'm-submit', peer: 'beta', messageType: 'notification' }]);
+    // The same id again: nothing new is queued; the existing (delivered) message is reported.
+    assert.equal((await h.service.submit(m)).status, 'delivered');
+    assert.equal(h.eventsOf('message.queued').length, 1);
+    assert.equal(h.transport.sent.length, 1);
+  });
+
   test('a 429 holds the whole peer for its Retry-After and does not use up the retry budget', async () => {
     const h = createDeliveryHarness({ retry: { delaysMs: [0] } });
     h.transport.script(httpResult(429, 10_000));

@@ -8,7 +8,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { AuditSink, EventSink } from '../ports/events.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PeerDirectory } from '../ports/peers.ts';
-import type { OutboxMessage, Store } from '../ports/store.ts';
+import type { NewOutboxMessage, OutboxMessage, Store } from '../ports/store.ts';
 import type { Transport } from '../ports/transport.ts';
 import { attemptById, attemptClaimed, wasSent, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
@@ -31,8 +31,14 @@ export interface DeliveryDeps {
 }
 
 export interface DeliveryService {
-  /** One attempt at one outbox message (what `mesh send` does right after enqueueing). */
+  /** One attempt at one outbox message that is already queued. */
   attempt(id: string): Promise<AttemptOutcome>;
+  /**
+   * What `mesh send` does: writes the message to the outbox, emits `message.queued` and leases it
+   * in one transaction, then makes the first attempt. If the id is already in the outbox, nothing is
+   * written and the existing message is attempted, as `attempt(id)` would.
+   */
+  submit(message: NewOutboxMessage): Promise<AttemptOutcome>;
   /**
    * One worker tick: purge expired, claim due messages of peers that may be tried, attempt them.
    * Returns how many requests were really sent (circuit-held or purged messages do not count), so
@@ -99,6 +105,15 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     options,
 
     attempt: (id) => attemptById(ctx, id),
+
+    async submit(m) {
+      const claimed = ctx.store.transaction(() => {
+        if (!ctx.store.outbox.enqueue(m)) return null;
+        ctx.events.emit({ type: 'message.queued', id: m.id, peer: m.peer, messageType: m.type });
+        return ctx.store.outbox.claim(m.id, ctx.clock.now(), options.leaseMs);
+      });
+      return claimed === null ? attemptById(ctx, m.id) : attemptClaimed(ctx, claimed);
+    },
 
     async runDue() {
       const now = ctx.clock.now();

@@ -64,7 +64,7 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
   if (input.dryRun) return { ...base, status: 'dry_run', attempts: 0, envelope: env };
 
   const store = node.store;
-  store.outbox.enqueue({
+  const outcome = await node.delivery.submit({
     id: env.id,
     peer: peerName,
     type: env.type,
@@ -74,9 +74,6 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
     expiresAt: Date.parse(env.timestamp) + env.ttl * 1000,
     nextAttemptAt: now,
   });
-  node.events.emit({ type: 'message.queued', id: env.id, peer: peerName, messageType: env.type });
-
-  const outcome = await node.delivery.attempt(env.id);
   if (input.noRetry && outcome.status === 'queued') {
     const reason = outcome.reason === 'circuit_open' ? 'circuit_open' : 'all_retries_exhausted';
     if (store.deadLetters.moveFromOutbox(env.id, reason, node.clock.now())) {
