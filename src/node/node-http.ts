@@ -6,19 +6,31 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver-app.ts';
 import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
+import type { InboundRequest, InboundResult } from '../inbound/types.ts';
+import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
 import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
+import { createGroupCommit } from './group-commit.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { inboundOf } from './node-inbound.ts';
 
 export type { ReceiverApp, RunningReceiver };
 
 export function createNodeApp(node: MeshNode, version: string, onAccepted?: () => void): ReceiverApp {
+  const pipeline = inboundOf(node);
+  const handleInGroup = createGroupCommit<InboundRequest, InboundResult>({
+    store: node.store,
+    handle: (req) => pipeline.handle(req),
+    onBatchFailure: (e) => {
+      node.logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
+      return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
+    },
+  });
   const app = createReceiverApp({
     agentName: node.self,
     version,
     hookToken: () => node.hookToken(),
-    handle: (req) => {
-      const res = inboundOf(node).handle(req);
+    handle: async (req) => {
+      const res = await handleInGroup(req);
       if (res.status >= 200 && res.status < 300 && res.body.duplicate !== true) onAccepted?.();
       return res;
     },
