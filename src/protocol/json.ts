@@ -24,14 +24,23 @@ export function getField(v: JsonValue | undefined, key: string): JsonValue | und
 export function toPlain(v: JsonValue): JsonValue {
   if (v instanceof Map) {
     const out: JsonObject = {};
-    for (const [k, val] of v) out[k] = toPlain(val);
+    for (const [k, val] of v) setOwn(out, k, toPlain(val));
     return out;
   }
   if (Array.isArray(v)) return v.map(toPlain);
   if (isJsonObject(v)) {
     const out: JsonObject = {};
-    for (const [k, val] of Object.entries(v)) out[k] = toPlain(val);
+    for (const [k, val] of Object.entries(v)) setOwn(out, k, toPlain(val));
     return out;
   }
   return v;
+}
+
+/**
+ * `out[k] = v`, except that a key "__proto__" (legal in JSON, and JSON.parse makes it an own
+ * property) stays an own property instead of replacing the object's prototype.
+ */
+function setOwn(out: JsonObject, k: string, v: JsonValue): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }

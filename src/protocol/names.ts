@@ -8,7 +8,8 @@ import { MeshError, MeshErrorCode } from './errors.ts';
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const BASH_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const RESERVED = new Set(['all', 'agent', 'wake', 'fleet']);
+// The last three would shadow or replace Object.prototype members where names are object keys.
+const RESERVED = new Set(['all', 'agent', 'wake', 'fleet', '__proto__', 'constructor', 'prototype']);
 
 export function isValidAgentName(name: string): boolean {
   return NAME_RE.test(name) && !RESERVED.has(name);
