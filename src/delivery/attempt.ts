@@ -91,7 +91,7 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): 
   const id = msg.id;
   const now = ctx.clock.now();
   if (now >= msg.expiresAt) {
-    purgeExpiredOutbox(ctx, now);
+    purgeExpiredOutbox(ctx, now, id);
     return { id, status: 'expired', attempts: msg.attempts, reason: 'expired' };
   }
   const header = envelopeHeader(msg.envelope);

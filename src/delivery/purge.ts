@@ -10,9 +10,12 @@ function announce(ctx: DeliveryContext, m: OutboxMessage | DeadLetter, now: numb
   report(ctx, m, 'expired', now, where, { type: 'message.expired', id: m.id, peer: m.peer });
 }
 
-/** Deletes expired pending outbox messages; returns them. */
-export function purgeExpiredOutbox(ctx: DeliveryContext, now: number): OutboxMessage[] {
-  const gone = ctx.store.outbox.purgeExpired(now);
+/**
+ * Deletes expired pending outbox messages that nobody is sending (or `ownLeaseId`, the one the
+ * caller holds); returns them.
+ */
+export function purgeExpiredOutbox(ctx: DeliveryContext, now: number, ownLeaseId?: string): OutboxMessage[] {
+  const gone = ctx.store.outbox.purgeExpired(now, ownLeaseId);
   for (const m of gone) announce(ctx, m, now, 'outbox');
   return gone;
 }

@@ -68,8 +68,12 @@ export interface OutboxRepo {
   duePerPeer(): PeerDue[];
   /** Deletes pending messages (all, or one peer's). Returns how many. */
   purgePending(peer?: string): number;
-  /** Deletes pending messages whose expiresAt <= now; returns them (for audit). */
-  purgeExpired(now: number): OutboxMessage[];
+  /**
+   * Deletes pending messages whose expiresAt <= now; returns them (for audit). A message leased by
+   * someone (a request may be in flight) is left alone until its lease ends, except `ownLeaseId`:
+   * the one message the caller holds itself.
+   */
+  purgeExpired(now: number, ownLeaseId?: string): OutboxMessage[];
   /** Deletes delivered rows older than `before`. */
   pruneDelivered(before: number): number;
 }

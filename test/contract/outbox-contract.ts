@@ -181,6 +181,17 @@ export function outboxContract(makeStore: MakeStore): void {
       assert.deepEqual(s.outbox.purgeExpired(T0 + 200), []);
     }));
 
+    test('purgeExpired leaves a message leased by someone else until its lease ends, unless it is the caller\'s own', () => withStore(makeStore, (s) => {
+      s.outbox.enqueue(outboxMsg('inflight', { expiresAt: T0 + 100 }));
+      s.outbox.enqueue(outboxMsg('mine', { expiresAt: T0 + 100 }));
+      assert.ok(s.outbox.claim('inflight', T0, 1_000));
+      assert.ok(s.outbox.claim('mine', T0, 1_000));
+      assert.deepEqual(ids(s.outbox.purgeExpired(T0 + 200)), [], 'both leased: a request may be in flight');
+      assert.deepEqual(ids(s.outbox.purgeExpired(T0 + 200, 'mine')), ['mine']);
+      assert.equal(s.outbox.get('inflight')?.state, 'pending');
+      assert.deepEqual(ids(s.outbox.purgeExpired(T0 + 1_000)), ['inflight'], 'purged once the lease ran out');
+    }));
+
     test('pruneDelivered deletes delivered rows older than `before` only', () => withStore(makeStore, (s) => {
       for (const id of ['old', 'new', 'pending']) s.outbox.enqueue(outboxMsg(id));
       s.outbox.markDelivered('old', T0 + 10);

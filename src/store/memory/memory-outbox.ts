@@ -96,8 +96,8 @@ export class MemoryOutboxRepo implements OutboxRepo {
     return doomed.length;
   }
 
-  purgeExpired(now: number): OutboxMessage[] {
-    const doomed = this.#pending().filter((m) => m.expiresAt <= now).sort((a, b) => a.expiresAt - b.expiresAt || byCreated(a, b));
+  purgeExpired(now: number, ownLeaseId?: string): OutboxMessage[] {
+    const doomed = this.#pending().filter((m) => m.expiresAt <= now && (m.leaseUntil <= now || m.id === ownLeaseId)).sort((a, b) => a.expiresAt - b.expiresAt || byCreated(a, b));
     for (const m of doomed) this.#rows.delete(m.id);
     return doomed.map((m) => ({ ...m }));
   }

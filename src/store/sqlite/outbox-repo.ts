@@ -145,12 +145,14 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   /** Oldest expiry first: sorting on the indexed column keeps this cheap behind a large backlog. */
-  purgeExpired(now: number): OutboxMessage[] {
+  purgeExpired(now: number, ownLeaseId?: string): OutboxMessage[] {
     const db = this.#db;
+    const own = ownLeaseId ?? null;
     return db.transaction(() => {
       const rows = db.all<OutboxRow>(
-        `SELECT * FROM outbox WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, created_at, rowid`, now);
-      if (rows.length > 0) db.run(`DELETE FROM outbox WHERE state = 'pending' AND expires_at <= ?`, now);
+        `SELECT * FROM outbox WHERE state = 'pending' AND expires_at <= ? AND (lease_until <= ? OR id = ?)
+         ORDER BY expires_at, created_at, rowid`, now, now, own);
+      if (rows.length > 0) db.run(`DELETE FROM outbox WHERE state = 'pending' AND expires_at <= ? AND (lease_until <= ? OR id = ?)`, now, now, own);
       return rows.map(toMessage);
     });
   }
