@@ -134,7 +134,7 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
     return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }) };
   }
 
-  if (c.reason === 'http_429') {
+  if (c.verdict === 'throttled') {
     // "Too many requests": the peer is up and has not processed this message. Hold the whole peer
     // for its Retry-After (or the next scheduled delay) and give the message back without using
     // up its retry budget; its TTL still bounds how long it can wait.

@@ -26,7 +26,7 @@ describe('classifyResult', () => {
     ['308', http(308), 'transient', 'http_308', 'failure'],
     ['408', http(408), 'transient', 'http_408', 'success'],
     ['425', http(425), 'transient', 'http_425', 'success'],
-    ['429', http(429), 'transient', 'http_429', 'success'],
+    ['429', http(429), 'throttled', 'http_429', 'success'],
     ['400', http(400), 'permanent', 'client_error_400', 'success'],
     ['401', http(401), 'permanent', 'client_error_401', 'success'],
     ['403', http(403), 'permanent', 'client_error_403', 'success'],

@@ -5,7 +5,9 @@
  *   2xx                                   → delivered
  *   no response (network error, timeout)  → transient, counts against the peer's breaker
  *   1xx, 3xx (redirects are not followed) → transient, counts (the peer does not accept the hook)
- *   408, 425, 429                         → transient, proves the peer is up (resets the breaker)
+ *   429                                   → throttled: the peer is up but busy (resets the breaker);
+ *                                           it holds the whole peer and spends no retry
+ *   408, 425                              → transient, proves the peer is up (resets the breaker)
  *   other 4xx                             → permanent `client_error_<code>`, proves the peer is up
  *   5xx, anything else                    → transient, counts
  *
@@ -14,7 +16,7 @@
  */
 import type { TransportResult } from '../ports/transport.ts';
 
-export type DeliveryVerdict = 'delivered' | 'transient' | 'permanent';
+export type DeliveryVerdict = 'delivered' | 'transient' | 'throttled' | 'permanent';
 
 /** What the result says about the peer's health: a failure, proof it is up, or nothing. */
 export type BreakerEffect = 'failure' | 'success';
@@ -27,12 +29,12 @@ export interface Classification {
    */
   reason: string;
   breaker: BreakerEffect;
-  /** The peer's Retry-After in ms, when it sent one with a transient answer. */
+  /** The peer's Retry-After in ms, when it sent one with a transient or throttled answer. */
   retryAfterMs: number | null;
 }
 
-/** 4xx answers that mean "try again later" rather than "this request is wrong". */
-const TRANSIENT_4XX = new Set([408, 425, 429]);
+/** 4xx answers that mean "try again later" rather than "this request is wrong" (429 aside). */
+const TRANSIENT_4XX = new Set([408, 425]);
 
 export function classifyResult(r: TransportResult): Classification {
   const status = r.status;
@@ -44,6 +46,7 @@ export function classifyResult(r: TransportResult): Classification {
   }
   const retryAfterMs = r.retryAfterMs !== null && r.retryAfterMs > 0 ? r.retryAfterMs : null;
   if (status >= 400 && status <= 499) {
+    if (status === 429) return { verdict: 'throttled', reason: 'http_429', breaker: 'success', retryAfterMs };
     if (TRANSIENT_4XX.has(status)) {
       return { verdict: 'transient', reason: `http_${status}`, breaker: 'success', retryAfterMs };
     }
