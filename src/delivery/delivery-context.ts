@@ -13,7 +13,8 @@ import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { DeliveryOptions } from './delivery-options.ts';
 import { outboundAuditEntry, type AuditSubject, type EnvelopeHeader } from './outbound-audit.ts';
 
-export interface DeliveryContext {
+/** The ports the delivery service is built on (what the composition root passes in). */
+export interface DeliveryPorts {
   store: Store;
   transport: Transport;
   peers: PeerDirectory;
@@ -21,6 +22,9 @@ export interface DeliveryContext {
   events: EventSink;
   audit: AuditSink;
   logger: Logger;
+}
+
+export interface DeliveryContext extends DeliveryPorts {
   options: DeliveryOptions;
   breaker: CircuitBreaker;
   /**

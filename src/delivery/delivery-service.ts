@@ -4,29 +4,17 @@
  * the daemon's worker the later ones, and a crash loses nothing: a leased message whose worker died
  * is attempted again when the lease runs out (at-least-once; receivers de-duplicate by id).
  */
-import type { Clock } from '../ports/clock.ts';
-import type { AuditSink, EventSink } from '../ports/events.ts';
-import type { Logger } from '../ports/logger.ts';
-import type { PeerDirectory } from '../ports/peers.ts';
-import type { NewOutboxMessage, OutboxMessage, Store } from '../ports/store.ts';
-import type { Transport } from '../ports/transport.ts';
+import type { NewOutboxMessage, OutboxMessage } from '../ports/store.ts';
 import { attemptById, attemptClaimed, wasSent, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
-import { errorName, type DeliveryContext } from './delivery-context.ts';
+import { errorName, type DeliveryContext, type DeliveryPorts } from './delivery-context.ts';
 import { resolveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsInput } from './delivery-options.ts';
 import {
   createAutoReplayer, replayDeadLetters, type AutoReplayResult, type ReplayFilter, type ReplayResult,
 } from './dead-letter-replay.ts';
 import { purgeExpiredOutbox } from './purge.ts';
 
-export interface DeliveryDeps {
-  store: Store;
-  transport: Transport;
-  peers: PeerDirectory;
-  clock: Clock;
-  events: EventSink;
-  audit: AuditSink;
-  logger: Logger;
+export interface DeliveryDeps extends DeliveryPorts {
   options?: DeliveryOptionsInput;
 }
 

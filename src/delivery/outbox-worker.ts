@@ -2,8 +2,8 @@
  * The daemon's outbox loop: runDue + autoReplayTick, then sleep until the service's next wake time
  * (clamped to [minIntervalMs, maxIntervalMs]). A tick that sent requests is followed at once by the
  * next one when more is due, so a backlog drains at the speed of the peer, not of the sleep; a tick
- * that could send nothing (circuit open, leases held elsewhere) always sleeps. Ticks never overlap. `kick()` cuts a sleep short
- * (new work was enqueued); `stop()` ends the loop after the tick in progress, whose attempts are
+ * that could send nothing (circuit open, leases held elsewhere) always sleeps. Ticks never overlap.
+ * `kick()` cuts a sleep short (new work was enqueued); `stop()` ends the loop after the tick in progress, whose attempts are
  * awaited, so a SIGTERM loses nothing. The only place in delivery/ that uses real timers.
  */
 import type { Clock } from '../ports/clock.ts';
