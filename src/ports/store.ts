@@ -59,8 +59,6 @@ export interface OutboxRepo {
   listPending(peer?: string, limit?: number): OutboxMessage[];
   /** Pending counts per peer. */
   pendingCounts(): Record<string, number>;
-  /** Earliest nextAttemptAt among pending messages (for the worker's sleep), or null. */
-  nextDueAt(): number | null;
   /**
    * Each peer with pending messages and the earliest nextAttemptAt among them, by peer name. Cheap
    * behind a large backlog (a few index probes per peer), so the worker can call it every tick.

@@ -80,10 +80,6 @@ export class MemoryOutboxRepo implements OutboxRepo {
     return countBy(this.#pending(), (m) => m.peer);
   }
 
-  nextDueAt(): number | null {
-    return this.#pending().reduce<number | null>((min, m) => (min === null || m.nextAttemptAt < min ? m.nextAttemptAt : min), null);
-  }
-
   duePerPeer(): PeerDue[] {
     const due = new Map<string, number>();
     for (const m of this.#pending()) due.set(m.peer, Math.min(due.get(m.peer) ?? Infinity, m.nextAttemptAt));

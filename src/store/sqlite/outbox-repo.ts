@@ -126,12 +126,6 @@ export class SqliteOutboxRepo implements OutboxRepo {
     return Object.fromEntries(rows.map((r) => [r.peer, r.n]));
   }
 
-  nextDueAt(): number | null {
-    const db = this.#db;
-    const row = db.read(() => db.get<{ t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`));
-    return row?.t ?? null;
-  }
-
   duePerPeer(): PeerDue[] {
     const db = this.#db;
     return db.read(() => db.all<{ peer: string; t: number }>(DUE_PER_PEER)).map((r) => ({ peer: r.peer, nextDueAt: r.t }));
