@@ -13,6 +13,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { decryptFailure, parseCipherObject } from './cipher-body.ts';
 import { keyTextBytes } from './key-text.ts';
 import { secureRandom, takeRandom, type RandomBytes } from './random.ts';
 
@@ -41,12 +42,7 @@ export function encryptCbc(keyText: string, plaintext: string, iv?: Buffer, rand
   return JSON.stringify({ enc: CBC_SCHEME, iv: ivBytes.toString('hex'), data: data.toString('base64') });
 }
 
-function fail(reason: string, cause?: unknown): MeshError {
-  return new MeshError(MeshErrorCode.DecryptFailed, `cannot decrypt ${CBC_SCHEME} body: ${reason}`, {
-    details: { scheme: CBC_SCHEME, reason },
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
+const fail = (reason: string, cause?: unknown): MeshError => decryptFailure(CBC_SCHEME, reason, cause);
 
 interface CbcFields {
   iv: Buffer;
@@ -54,14 +50,7 @@ interface CbcFields {
 }
 
 function parseCbc(cipherJsonText: string): CbcFields {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(cipherJsonText);
-  } catch {
-    throw fail('ciphertext is not JSON');
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('ciphertext is not a JSON object');
-  const { enc, iv, data } = doc as Record<string, unknown>;
+  const { enc, iv, data } = parseCipherObject(CBC_SCHEME, cipherJsonText);
   // bash reads only .iv and .data; we also insist the scheme, when named, is this one.
   if (enc !== undefined && enc !== CBC_SCHEME) throw fail('wrong scheme');
   if (typeof iv !== 'string' || !IV_HEX_RE.test(iv)) throw fail('iv must be 32 hex characters');

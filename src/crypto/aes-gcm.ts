@@ -11,8 +11,9 @@
  * before the tag has been checked.
  */
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
-import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import type { MeshError } from '../protocol/errors.ts';
 import { decodeBase64Strict } from './base64.ts';
+import { decryptFailure, parseCipherObject } from './cipher-body.ts';
 import { hexKeyBytes } from './key-text.ts';
 import { secureRandom, takeRandom, type RandomBytes } from './random.ts';
 
@@ -51,11 +52,7 @@ export function encryptGcm(keyText: string, plaintext: string, aad: string, opti
   });
 }
 
-function fail(reason: string): MeshError {
-  return new MeshError(MeshErrorCode.DecryptFailed, `cannot decrypt ${GCM_SCHEME} body: ${reason}`, {
-    details: { scheme: GCM_SCHEME, reason },
-  });
-}
+const fail = (reason: string): MeshError => decryptFailure(GCM_SCHEME, reason);
 
 function field(doc: Record<string, unknown>, name: string, bytes: number | null): Buffer {
   const value = decodeBase64Strict(doc[name]);
@@ -69,14 +66,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function decryptGcm(keyText: string, cipherJsonText: string, aad: string): string {
   const material = hexKeyBytes(keyText, GCM_SCHEME);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(cipherJsonText);
-  } catch {
-    throw fail('ciphertext is not JSON');
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('ciphertext is not a JSON object');
-  const obj = doc as Record<string, unknown>;
+  const obj = parseCipherObject(GCM_SCHEME, cipherJsonText);
   if (obj.enc !== GCM_SCHEME) throw fail('wrong scheme');
   // Exactly our five fields: the format has one spelling, so a changed byte cannot go unnoticed.
   const keys = Object.keys(obj);
