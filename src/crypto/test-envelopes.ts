@@ -2,9 +2,11 @@
  * Shared fixtures for the crypto tests: the §2.1 envelope (423 bytes, the §14 test vector) and a
  * builder for variations. Test-only module (imported by *.test.ts and test/).
  */
+import fc from 'fast-check';
 import { parseOrdered, serializeJq } from '../protocol/canonical-json.ts';
 import type { JsonValue } from '../protocol/json.ts';
 import { buildEnvelope, type Envelope, type EnvelopeFields } from '../protocol/envelope.ts';
+import { attachSignature } from './signature-format.ts';
 
 export const VECTOR_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
@@ -49,4 +51,25 @@ export function flipBit(wire: Buffer, at: number, bit: number, verify: (doc: Jso
     return 'equivalent';
   }
   return verify(doc);
+}
+
+/**
+ * Property shared by every signature scheme: sign a generated envelope, flip one bit anywhere in its
+ * serialized form, and verification must not succeed (unless the flip left an equivalent document).
+ */
+export function assertBitFlipsBreakSignature(sign: (env: Envelope) => string, verify: (doc: JsonValue) => boolean, numRuns: number): void {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<never>, { maxKeys: 4 }),
+      fc.nat(),
+      fc.integer({ min: 0, max: 7 }),
+      (body, metadata, at, bit) => {
+        const env = testEnvelope({ body, metadata });
+        const wire = Buffer.from(serializeJq(attachSignature(env, sign(env)) as never));
+        if (flipBit(wire, at % wire.length, bit, verify) === true) throw new Error(`bit ${bit} of byte ${at % wire.length} flipped, still verifies`);
+      },
+    ),
+    { numRuns },
+  );
 }
