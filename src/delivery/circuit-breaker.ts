@@ -100,10 +100,28 @@ function view(r: BreakerRecord, now: number): BreakerView {
 export function createCircuitBreaker(deps: {
   store: Store;
   events: EventSink;
-  options?: Partial<BreakerOptions>;
+  /** Fixed options, or a function read at each use (live configuration). */
+  options?: Partial<BreakerOptions> | (() => Partial<BreakerOptions>);
 }): CircuitBreaker {
   const { store, events } = deps;
-  const opts = validateBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...deps.options });
+  const source = deps.options;
+  const resolve = (o: Partial<BreakerOptions> | undefined): BreakerOptions => validateBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...o });
+  let input = typeof source === 'function' ? source() : source;
+  let opts = resolve(input);
+  /** The options as of now; a new input that does not validate keeps the last good ones. */
+  function currentOptions(): BreakerOptions {
+    if (typeof source !== 'function') return opts;
+    const next = source();
+    if (next !== input) {
+      input = next;
+      try {
+        opts = resolve(next);
+      } catch {
+        // Keep the last good options.
+      }
+    }
+    return opts;
+  }
 
   /** Runs one read-modify-write atomically and emits its events once it has committed. */
   function update<T>(fn: (emit: (e: MeshEvent) => void) => T): T {
@@ -114,7 +132,7 @@ export function createCircuitBreaker(deps: {
   }
 
   function open(r: BreakerRecord, now: number, emit: (e: MeshEvent) => void): BreakerRecord {
-    const until = now + opts.coolDownMs;
+    const until = now + currentOptions().coolDownMs;
     emit({ type: 'circuit.opened', peer: r.peer, until });
     return { ...r, state: 'open', openedAt: now, openUntil: until, probeUntil: null };
   }
@@ -132,11 +150,11 @@ export function createCircuitBreaker(deps: {
           return { allowed: false, retryAt: r.openUntil };
         }
         if (r.state === 'half-open' && r.probeUntil !== null && now < r.probeUntil) {
-          return { allowed: false, retryAt: Math.min(r.probeUntil, now + opts.probeRecheckMs) };
+          return { allowed: false, retryAt: Math.min(r.probeUntil, now + currentOptions().probeRecheckMs) };
         }
         // Cool-down over, or the previous probe's lease ran out: this caller is the probe.
         if (r.state === 'open') emit({ type: 'circuit.half_opened', peer });
-        store.breakers.put({ ...r, state: 'half-open', probeUntil: now + opts.probeLeaseMs, updatedAt: now });
+        store.breakers.put({ ...r, state: 'half-open', probeUntil: now + currentOptions().probeLeaseMs, updatedAt: now });
         return { allowed: true, probe: true };
       });
     },
@@ -163,7 +181,7 @@ export function createCircuitBreaker(deps: {
         let r: BreakerRecord = { ...r0, consecutiveFailures: r0.consecutiveFailures + 1, lastFailureAt: now, updatedAt: now };
         if (r.state === 'half-open') {
           r = open(r, now, emit);
-        } else if (r.state === 'closed' && r.consecutiveFailures >= opts.failureThreshold) {
+        } else if (r.state === 'closed' && r.consecutiveFailures >= currentOptions().failureThreshold) {
           r = open(r, now, emit);
         }
         // Already open: a late failure from a request that started earlier keeps the cool-down as is.

@@ -69,7 +69,6 @@ export interface AutoReplayer {
 export function createAutoReplayer(ctx: DeliveryContext): AutoReplayer {
   /** Last probe (or decision not to probe) per peer; per process, which is fine: only the daemon runs this. */
   const lastCheck = new Map<string, number>();
-  const interval = ctx.options.autoReplayProbeIntervalMs;
 
   async function probe(baseUrl: string): Promise<TransportResult> {
     try {
@@ -81,12 +80,14 @@ export function createAutoReplayer(ctx: DeliveryContext): AutoReplayer {
   }
 
   async function tryPeer(peerName: string, now: number): Promise<{ probed: boolean; replayed: number }> {
-    const last = lastCheck.get(peerName);
-    if (last !== undefined && now - last < interval) return { probed: false, replayed: 0 };
-    // Whatever we decide below, look at this peer again only after the interval.
-    lastCheck.set(peerName, now);
+    // A peer that left the registry is looked at again as soon as it is back (mesh join): its
+    // unknown_peer letters replay then, not one probe interval later.
     const peer = ctx.peers.get(peerName);
     if (peer === null) return { probed: false, replayed: 0 };
+    const last = lastCheck.get(peerName);
+    if (last !== undefined && now - last < ctx.options.autoReplayProbeIntervalMs) return { probed: false, replayed: 0 };
+    // Whatever we decide below, look at this peer again only after the interval.
+    lastCheck.set(peerName, now);
     if (!ctx.store.deadLetters.list({ peer: peerName }).some((l) => isAutoReplayable(l.reason))) {
       return { probed: false, replayed: 0 };
     }
@@ -125,7 +126,10 @@ export function createAutoReplayer(ctx: DeliveryContext): AutoReplayer {
     nextProbeAt() {
       const now = ctx.clock.now();
       let next: number | null = null;
+      const interval = ctx.options.autoReplayProbeIntervalMs;
       for (const peer of Object.keys(ctx.store.deadLetters.counts())) {
+        // Not in the registry: nothing to probe until it is (the worker's regular tick notices).
+        if (ctx.peers.get(peer) === null) continue;
         const last = lastCheck.get(peer);
         let at = last === undefined ? now : last + interval;
         const b = ctx.breaker.state(peer, now);

@@ -82,3 +82,32 @@ export function resolveDeliveryOptions(input: DeliveryOptionsInput = {}): Delive
     probeTimeoutMs: positive('probeTimeoutMs', input.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS),
   };
 }
+
+/** Options given once, or read again at each use (a node's live configuration). */
+export type DeliveryOptionsSource = DeliveryOptionsInput | (() => DeliveryOptionsInput);
+
+/**
+ * The resolved options as of now. A source function is called at each use and resolved again only
+ * when it returns a different object; a new input that does not validate keeps the last good
+ * options (the first one must validate: that error is thrown).
+ */
+export function liveDeliveryOptions(source: DeliveryOptionsSource = {}): () => DeliveryOptions {
+  if (typeof source !== 'function') {
+    const fixed = resolveDeliveryOptions(source);
+    return () => fixed;
+  }
+  let input = source();
+  let resolved = resolveDeliveryOptions(input);
+  return () => {
+    const next = source();
+    if (next !== input) {
+      input = next;
+      try {
+        resolved = resolveDeliveryOptions(next);
+      } catch {
+        // Keep the last good options; the configuration layer has already reported the edit.
+      }
+    }
+    return resolved;
+  };
+}

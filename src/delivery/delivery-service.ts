@@ -8,14 +8,15 @@ import type { NewOutboxMessage, OutboxMessage } from '../ports/store.ts';
 import { attemptById, attemptClaimed, wasSent, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
 import { errorName, type DeliveryContext, type DeliveryPorts } from './delivery-context.ts';
-import { resolveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsInput } from './delivery-options.ts';
+import { liveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsSource } from './delivery-options.ts';
 import {
   createAutoReplayer, replayDeadLetters, type AutoReplayResult, type ReplayFilter, type ReplayResult,
 } from './dead-letter-replay.ts';
 import { purgeExpiredOutbox } from './purge.ts';
 
 export interface DeliveryDeps extends DeliveryPorts {
-  options?: DeliveryOptionsInput;
+  /** Fixed options, or a function read at each use (live configuration). */
+  options?: DeliveryOptionsSource;
 }
 
 export interface DeliveryService {
@@ -40,6 +41,7 @@ export interface DeliveryService {
   /** Probes peers that have dead letters and requeues them when the peer is healthy again. */
   autoReplayTick(): Promise<AutoReplayResult>;
   readonly breaker: CircuitBreaker;
+  /** The options as of now. */
   readonly options: DeliveryOptions;
 }
 
@@ -47,9 +49,16 @@ export interface DeliveryService {
 const PRUNE_INTERVAL_MS = 60_000;
 
 export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
-  const options = resolveDeliveryOptions(deps.options);
-  const breaker = createCircuitBreaker({ store: deps.store, events: deps.events, options: options.breaker });
-  const ctx: DeliveryContext = { ...deps, options, breaker, peerHolds: new Map() };
+  const currentOptions = liveDeliveryOptions(deps.options);
+  const breaker = createCircuitBreaker({ store: deps.store, events: deps.events, options: () => currentOptions().breaker });
+  const ctx: DeliveryContext = {
+    ...deps,
+    breaker,
+    peerHolds: new Map(),
+    get options() {
+      return currentOptions();
+    },
+  };
   const replayer = createAutoReplayer(ctx);
   let lastPruneAt = Number.NEGATIVE_INFINITY;
   let rotation = 0;
@@ -60,12 +69,12 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     return ctx.store.outbox.duePerPeer().map(({ peer, nextDueAt }) => {
       const held = ctx.peerHolds.get(peer) ?? Number.NEGATIVE_INFINITY;
       const b = breaker.state(peer, now);
-      if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: options.maxConcurrentPerPeer };
+      if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: ctx.options.maxConcurrentPerPeer };
       if (b.state === 'open') return { peer, at: Math.max(nextDueAt, held, b.openUntil ?? now), limit: 1 };
       // Half-open: one probe. If another process holds the probe slot, look again when the
       // breaker would tell a refused caller to.
       const probeBusy = b.probeUntil !== null && b.probeUntil > now;
-      const recheck = probeBusy ? Math.min(b.probeUntil as number, now + options.breaker.probeRecheckMs) : now;
+      const recheck = probeBusy ? Math.min(b.probeUntil as number, now + ctx.options.breaker.probeRecheckMs) : now;
       return { peer, at: Math.max(nextDueAt, held, recheck), limit: 1 };
     });
   }
@@ -80,17 +89,19 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     const claimed: OutboxMessage[] = [];
     if (ready.length === 0) return claimed;
     const start = rotation++ % ready.length;
-    for (let i = 0; i < ready.length && claimed.length < options.maxConcurrent; i++) {
+    for (let i = 0; i < ready.length && claimed.length < ctx.options.maxConcurrent; i++) {
       const slot = ready[(start + i) % ready.length] as PeerSlot;
-      const limit = Math.min(slot.limit, options.maxConcurrent - claimed.length);
-      claimed.push(...ctx.store.outbox.claimDue(now, limit, options.leaseMs, slot.peer));
+      const limit = Math.min(slot.limit, ctx.options.maxConcurrent - claimed.length);
+      claimed.push(...ctx.store.outbox.claimDue(now, limit, ctx.options.leaseMs, slot.peer));
     }
     return claimed;
   }
 
   return {
     breaker,
-    options,
+    get options() {
+      return currentOptions();
+    },
 
     attempt: (id) => attemptById(ctx, id),
 
@@ -98,7 +109,7 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
       const claimed = ctx.store.transaction(() => {
         if (!ctx.store.outbox.enqueue(m)) return null;
         ctx.events.emit({ type: 'message.queued', id: m.id, peer: m.peer, messageType: m.type });
-        return ctx.store.outbox.claim(m.id, ctx.clock.now(), options.leaseMs);
+        return ctx.store.outbox.claim(m.id, ctx.clock.now(), ctx.options.leaseMs);
       });
       return claimed === null ? attemptById(ctx, m.id) : attemptClaimed(ctx, claimed);
     },
@@ -108,7 +119,7 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
       purgeExpiredOutbox(ctx, now);
       if (now - lastPruneAt >= PRUNE_INTERVAL_MS) {
         lastPruneAt = now;
-        ctx.store.outbox.pruneDelivered(now - options.deliveredRetentionMs);
+        ctx.store.outbox.pruneDelivered(now - ctx.options.deliveredRetentionMs);
       }
       const batch = claimBatch(now);
       const results = await Promise.allSettled(batch.map((m) => attemptClaimed(ctx, m)));

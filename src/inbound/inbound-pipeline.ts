@@ -44,7 +44,7 @@ import { authenticate } from './authenticate.ts';
 import { assessFreshness } from './freshness.ts';
 import { readEnvelope, validateEnvelope } from './read-envelope.ts';
 import { InboundRejection, reject } from './rejection.ts';
-import type { InboundAuth, InboundDeps, InboundPipeline, InboundRequest, InboundResult } from './types.ts';
+import type { InboundAuth, InboundDeps, InboundOptions, InboundPipeline, InboundRequest, InboundResult } from './types.ts';
 
 export const DEFAULT_REPLAY_WINDOW_MS = 300_000;
 export const DEFAULT_FUTURE_SKEW_MS = 60_000;
@@ -73,16 +73,46 @@ function checkDuration(name: string, v: number): number {
 const safeName = (v: unknown): string | null => (typeof v === 'string' && isValidAgentName(v) ? v : null);
 const safeId = (v: unknown): string | null => (typeof v === 'string' && MESSAGE_ID_RE.test(v) ? v : null);
 
+/** The acceptance policy derived from the options, validated. */
+interface Policy {
+  freshness: { replayWindowMs: number; futureSkewMs: number; maxMessageAgeMs: number };
+  acceptUnknownSenders: boolean;
+  deliveryState: 'pending' | 'none';
+  /** The least a nonce is kept, from receipt: bash keeps 2 × window. See the replay invariant above. */
+  minNonceTtlMs: number;
+}
+
+function resolvePolicy(o: InboundOptions): Policy {
+  const replayWindowMs = checkDuration('replayWindowMs', o.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS);
+  const futureSkewMs = checkDuration('futureSkewMs', o.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS);
+  const maxMessageAgeMs = checkDuration('maxMessageAgeMs', o.maxMessageAgeMs ?? DEFAULT_MAX_MESSAGE_AGE_MS);
+  return {
+    freshness: { replayWindowMs, futureSkewMs, maxMessageAgeMs },
+    acceptUnknownSenders: o.acceptUnknownSenders ?? false,
+    deliveryState: o.handOff ? 'pending' : 'none',
+    minNonceTtlMs: Math.max(2 * replayWindowMs, replayWindowMs + futureSkewMs),
+  };
+}
+
 export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   const { self, store, peers, keys, clock, events, audit, logger } = deps;
-  const replayWindowMs = checkDuration('replayWindowMs', deps.options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS);
-  const futureSkewMs = checkDuration('futureSkewMs', deps.options.futureSkewMs ?? DEFAULT_FUTURE_SKEW_MS);
-  const maxMessageAgeMs = checkDuration('maxMessageAgeMs', deps.options.maxMessageAgeMs ?? DEFAULT_MAX_MESSAGE_AGE_MS);
-  const freshnessPolicy = { replayWindowMs, futureSkewMs, maxMessageAgeMs };
-  const acceptUnknownSenders = deps.options.acceptUnknownSenders ?? false;
-  const deliveryState = deps.options.handOff ? 'pending' : 'none';
-  // The least a nonce is kept, from receipt: bash keeps 2 × window. See the replay invariant above.
-  const minNonceTtlMs = Math.max(2 * replayWindowMs, replayWindowMs + futureSkewMs);
+  const optionsSource = deps.options;
+  let policyInput = typeof optionsSource === 'function' ? optionsSource() : optionsSource;
+  let policy = resolvePolicy(policyInput);
+  /** The policy as of this message: re-derived when the options object changes (live configuration). */
+  function currentPolicy(): Policy {
+    if (typeof optionsSource !== 'function') return policy;
+    const next = optionsSource();
+    if (next !== policyInput) {
+      policyInput = next;
+      try {
+        policy = resolvePolicy(next);
+      } catch (e) {
+        logger.error('inbound: new options refused, keeping the last good ones', { error: errorText(e) });
+      }
+    }
+    return policy;
+  }
 
   function auditEntry(status: string, env: Envelope | undefined, detail: string | null, fallback: Seen): AuditEntry {
     return {
@@ -117,7 +147,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     return { status: wireCodeStatus[r.code], body };
   }
 
-  function knownSender(env: Envelope, pathSender: string | null): PeerConfig | null {
+  function knownSender(env: Envelope, pathSender: string | null, acceptUnknownSenders: boolean): PeerConfig | null {
     if (env.to !== self) return reject(WireCode.WrongRecipient, `addressed to "${env.to}", this node is "${self}"`);
     const peer = peers.get(env.from);
     if (peer === null && !acceptUnknownSenders) return reject(WireCode.UnknownSender, `"${env.from}" is not a known peer`);
@@ -163,7 +193,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     return recordDuplicate(env, row.id, 'same id, past its acceptance period');
   }
 
-  function persist(env: Envelope, envelopeText: string, plaintext: string, auth: InboundAuth, now: number, nonceExpiresAt: number): Stored {
+  function persist(env: Envelope, envelopeText: string, plaintext: string, auth: InboundAuth, now: number, nonceExpiresAt: number, deliveryState: Policy['deliveryState']): Stored {
     const row: NewInboxMessage = {
       id: env.id,
       from: env.from,
@@ -209,10 +239,11 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     seen.ordered = received.ordered;
     const env = validateEnvelope(received.ordered);
     seen.envelope = env;
-    const peer = knownSender(env, req.pathSender);
+    const policy = currentPolicy();
+    const peer = knownSender(env, req.pathSender, policy.acceptUnknownSenders);
     const auth = authenticate(received.ordered, env, peer, { keys, logger });
     const now = clock.now();
-    const freshness = assessFreshness(env, now, freshnessPolicy);
+    const freshness = assessFreshness(env, now, policy.freshness);
     if (!freshness.fresh) {
       const earlier = freshness.code === WireCode.Expired ? storedEarlier(env) : null;
       if (earlier === null) return reject(freshness.code, freshness.reason);
@@ -220,8 +251,8 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     }
     const plaintext = decrypt(env, peer);
 
-    const nonceExpiresAt = Math.max(now + minNonceTtlMs, freshness.acceptUntilMs + futureSkewMs);
-    const stored = persist(env, received.envelopeText, plaintext, auth, now, nonceExpiresAt);
+    const nonceExpiresAt = Math.max(now + policy.minNonceTtlMs, freshness.acceptUntilMs + policy.freshness.futureSkewMs);
+    const stored = persist(env, received.envelopeText, plaintext, auth, now, nonceExpiresAt, policy.deliveryState);
     if (stored.kind === 'replay') return reject(WireCode.Replay, 'nonce already seen');
     if (stored.kind === 'duplicate') return duplicateAck(stored, env, auth, received.sessionKey);
     logger.debug('inbound: message accepted', { id: env.id, from: env.from, type: env.type, auth });

@@ -72,7 +72,8 @@ export interface InboundDeps {
   events: EventSink;
   audit: AuditSink;
   logger: Logger;
-  options: InboundOptions;
+  /** Fixed options, or a function read for each message (live configuration). */
+  options: InboundOptions | (() => InboundOptions);
 }
 
 export interface InboundPipeline {

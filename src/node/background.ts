@@ -25,8 +25,7 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     minIntervalMs: 100,
     maxIntervalMs: opts.workerMaxIntervalMs ?? 1_000,
   });
-  const adapter = agentDeliveryOf(node);
-  const handOff: HandOffWorker | null = adapter ? startHandOffWorker(node, adapter) : null;
+  const handOff: HandOffWorker = startHandOffWorker(node, () => agentDeliveryOf(node));
   const housekeep = (): void => {
     try {
       const r = runHousekeeping(node);
@@ -39,10 +38,10 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
   const timer = setInterval(housekeep, HOUSEKEEPING_INTERVAL_MS);
   timer.unref();
   return {
-    kickHandOff: () => handOff?.kick(),
+    kickHandOff: () => handOff.kick(),
     stop: async () => {
       clearInterval(timer);
-      await Promise.all([outbox.stop(), handOff?.stop()]);
+      await Promise.all([outbox.stop(), handOff.stop()]);
     },
   };
 }

@@ -76,9 +76,12 @@ async function deliverOne(node: MeshNode, adapter: AgentDelivery, row: InboxMess
   node.logger.warn('hand-off failed', { id: row.id, adapter: adapter.name, error: result.error, permanent, attempts });
 }
 
-export function startHandOffWorker(node: MeshNode, adapter: AgentDelivery, opts: { intervalMs?: number; leaseMs?: number } = {}): HandOffWorker {
+/**
+ * `adapterOf` is asked before each message: the configured hand-off can change while the daemon
+ * runs (null: inbox only, nothing to hand off).
+ */
+export function startHandOffWorker(node: MeshNode, adapterOf: () => AgentDelivery | null, opts: { intervalMs?: number; leaseMs?: number } = {}): HandOffWorker {
   const intervalMs = opts.intervalMs ?? 250;
-  const leaseMs = opts.leaseMs ?? handOffLeaseMs(node);
   const stopper = new AbortController();
   let wake = new AbortController();
   const loop = (async () => {
@@ -86,9 +89,12 @@ export function startHandOffWorker(node: MeshNode, adapter: AgentDelivery, opts:
       try {
         // One at a time: a message is leased only while it is being handed off, so a crash strands
         // at most that one (for one lease), never a batch that had not even been started.
-        const rows = node.store.inbox.claimForDelivery(node.clock.now(), 1, leaseMs);
-        for (const row of rows) await deliverOne(node, adapter, row);
-        if (rows.length > 0) continue;
+        const adapter = adapterOf();
+        if (adapter !== null) {
+          const rows = node.store.inbox.claimForDelivery(node.clock.now(), 1, opts.leaseMs ?? handOffLeaseMs(node));
+          for (const row of rows) await deliverOne(node, adapter, row);
+          if (rows.length > 0) continue;
+        }
       } catch (e) {
         node.logger.error('hand-off worker tick failed', { error: (e as Error).message });
       }

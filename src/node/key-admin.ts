@@ -18,3 +18,4 @@ export { encryptGcm, decryptGcm } from '../crypto/aes-gcm.ts';
 export { bodyScheme } from '../crypto/payload-crypto.ts';
 export { signingKeyPath, encryptionKeyPath } from '../crypto/key-paths.ts';
 export { readSecretFile } from '../crypto/secret-file.ts';
+export { stripKeyWhitespace } from '../crypto/key-text.ts';

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { isMeshError, MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { createIdGenerator, type IdGenerator } from '../protocol/ids.ts';
 import { assertAgentName } from '../protocol/names.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
@@ -18,13 +18,15 @@ import type { Store } from '../ports/store.ts';
 import type { Transport } from '../ports/transport.ts';
 import { FileKeyStore } from '../crypto/key-files.ts';
 import { createDeliveryService, type DeliveryService } from '../delivery/delivery-service.ts';
+import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
 import { AuditLog } from './audit-log.ts';
 import { EventBus } from './event-bus.ts';
 import { layoutOf, resolveAgentName, resolveHome, type HomeLayout } from './home.ts';
-import { loadNodeConfig, type NodeConfig } from './node-config.ts';
-import { RegistryPeerDirectory } from './registry.ts';
+import { LiveFile } from './live-file.ts';
+import { LiveRegistry } from './live-registry.ts';
+import { nodeConfigFromText, type NodeConfig } from './node-config.ts';
 
 export interface OpenNodeOptions {
   home?: string | undefined;
@@ -38,19 +40,21 @@ export interface OpenNodeOptions {
 export class MeshNode {
   readonly layout: HomeLayout;
   readonly self: string;
-  readonly config: NodeConfig;
-  readonly registry: RegistryPeerDirectory;
+  /** config/agent-registry.json, re-read when it changes (live-registry.ts). */
+  readonly registry: LiveRegistry;
   readonly keys: FileKeyStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
   readonly env: NodeJS.ProcessEnv;
+  readonly #config: LiveFile<NodeConfig>;
   #store: Store | null = null;
   #transport: Transport | null;
   #ownsTransport: boolean;
   #events: EventBus | null = null;
   #audit: AuditLog | null = null;
   #delivery: DeliveryService | null = null;
+  #deliveryInput: { config: NodeConfig; input: DeliveryOptionsInput } | null = null;
 
   constructor(layout: HomeLayout, self: string, opts: OpenNodeOptions) {
     this.layout = layout;
@@ -58,12 +62,20 @@ export class MeshNode {
     this.env = opts.env ?? {};
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
-    this.config = loadNodeConfig(layout.configFile, this.env);
-    this.registry = RegistryPeerDirectory.load(self, layout.registryFile);
+    this.#config = liveConfig(layout.configFile, this.env, this.logger);
+    this.registry = new LiveRegistry(self, layout.registryFile, this.logger);
     this.keys = new FileKeyStore(layout.home);
     this.ids = createIdGenerator((n) => randomBytes(n));
     this.#transport = opts.transport ?? null;
     this.#ownsTransport = opts.transport === undefined;
+  }
+
+  /**
+   * config/mesh.json as of now: re-read when the file changes, so the next request sees an edit; an
+   * invalid edit keeps the last good settings (and is logged). Read it at the point of use, not once.
+   */
+  get config(): NodeConfig {
+    return this.#config.get();
   }
 
   /** This node's own registry entry (where peers reach it, and the token they must present). */
@@ -126,16 +138,26 @@ export class MeshNode {
       events: this.events,
       audit: this.audit,
       logger: this.logger,
-      options: {
-        requestTimeoutMs: this.config.delivery.requestTimeoutMs,
-        connectTimeoutMs: this.config.delivery.connectTimeoutMs,
-        retry: { delaysMs: this.config.delivery.retryDelaysMs },
-        breaker: {
-          failureThreshold: this.config.delivery.breakerFailureThreshold,
-          coolDownMs: this.config.delivery.breakerCooldownMs,
-        },
-      },
+      options: () => this.#deliveryOptions(),
     }));
+  }
+
+  /** Delivery options of the current configuration (the same object until mesh.json changes). */
+  #deliveryOptions(): DeliveryOptionsInput {
+    const config = this.config;
+    if (this.#deliveryInput?.config !== config) {
+      const d = config.delivery;
+      this.#deliveryInput = {
+        config,
+        input: {
+          requestTimeoutMs: d.requestTimeoutMs,
+          connectTimeoutMs: d.connectTimeoutMs,
+          retry: { delaysMs: d.retryDelaysMs },
+          breaker: { failureThreshold: d.breakerFailureThreshold, coolDownMs: d.breakerCooldownMs },
+        },
+      };
+    }
+    return this.#deliveryInput.input;
   }
 
   async close(): Promise<void> {
@@ -143,6 +165,25 @@ export class MeshNode {
     this.#store?.close();
     this.#store = null;
   }
+}
+
+/** Settings that only take effect when the listener starts: a change is logged, not applied. */
+const RESTART_SETTINGS = ['host', 'port'] as const;
+
+function liveConfig(path: string, env: NodeJS.ProcessEnv, logger: Logger): LiveFile<NodeConfig> {
+  return new LiveFile({
+    path,
+    parse: (text) => nodeConfigFromText(text, path, env),
+    onReload: (next, previous) => {
+      logger.info('configuration reloaded', { file: path });
+      for (const k of RESTART_SETTINGS) {
+        if (next.serve[k] !== previous.serve[k]) logger.warn(`serve.${k} changed: restart mesh serve to listen there`, { file: path });
+      }
+    },
+    onInvalid: (e) => {
+      logger.error('configuration edit refused, keeping the last good settings', { file: path, error: isMeshError(e) ? e.message : 'unreadable' });
+    },
+  });
 }
 
 /** Opens the node of a home folder (resolving --home, $MESH_HOME, ~/.mesh and the agent name). */

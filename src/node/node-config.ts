@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { jsonSyntaxReason } from '../protocol/json.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
 
@@ -147,14 +148,19 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
 }
 
 export function loadNodeConfig(path: string, env: NodeJS.ProcessEnv = {}): NodeConfig {
+  return nodeConfigFromText(existsSync(path) ? readFileSync(path, 'utf8') : null, path, env);
+}
+
+/** The node's settings from config/mesh.json's text (null: no file, all defaults) and the environment. */
+export function nodeConfigFromText(text: string | null, path: string, env: NodeJS.ProcessEnv = {}): NodeConfig {
   let cfg: NodeConfig;
-  if (!existsSync(path)) cfg = defaultNodeConfig();
+  if (text === null) cfg = defaultNodeConfig();
   else {
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
-      throw new MeshError(MeshErrorCode.ConfigInvalid, `${path} is not valid JSON: ${(e as Error).message}`);
+      throw new MeshError(MeshErrorCode.ConfigInvalid, `${path} is ${jsonSyntaxReason(e)}`);
     }
     cfg = parseNodeConfig(raw, path);
   }

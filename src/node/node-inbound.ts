@@ -2,27 +2,27 @@
  * The inbound half of the composition root: the verification pipeline and the adapter that hands
  * verified messages to the local agent. Kept out of mesh-node.ts so that commands which only send
  * (the hot path of `mesh send`) never load the envelope schema (zod) or the hand-off adapters.
- * One pipeline and one adapter per node, created on first use.
+ * One pipeline per node; its options and the hand-off adapter follow config/mesh.json as it changes.
  */
 import type { AgentDelivery } from '../ports/agent-delivery.ts';
 import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
-import type { InboundPipeline } from '../inbound/types.ts';
+import type { InboundOptions, InboundPipeline } from '../inbound/types.ts';
 import { createHandlerCommandDelivery } from '../transports/handler/handler-command.ts';
 import { createOpenClawForwarder } from '../transports/openclaw/openclaw-forwarder.ts';
 import type { MeshNode } from './mesh-node.ts';
+import type { NodeConfig } from './node-config.ts';
 
 const pipelines = new WeakMap<MeshNode, InboundPipeline>();
-const adapters = new WeakMap<MeshNode, AgentDelivery | null>();
+/** The adapter per node, kept while the hand-off settings it was built from stay the same. */
+const adapters = new WeakMap<MeshNode, { key: string; adapter: AgentDelivery | null }>();
+const inboundOptions = new WeakMap<NodeConfig, InboundOptions>();
 
-/** The adapter that hands verified messages to the local agent, or null for inbox-only nodes. */
-export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
-  if (adapters.has(node)) return adapters.get(node) ?? null;
-  const c = node.config;
-  let adapter: AgentDelivery | null = null;
+function buildAdapter(node: MeshNode, c: NodeConfig): AgentDelivery | null {
   if (c.inbound.handOff === 'handler' && c.handler) {
-    adapter = createHandlerCommandDelivery({ command: c.handler.command, timeoutMs: c.handler.timeoutMs, logger: node.logger, cwd: node.layout.home });
-  } else if (c.inbound.handOff === 'openclaw' && c.openclaw) {
-    adapter = createOpenClawForwarder({
+    return createHandlerCommandDelivery({ command: c.handler.command, timeoutMs: c.handler.timeoutMs, logger: node.logger, cwd: node.layout.home });
+  }
+  if (c.inbound.handOff === 'openclaw' && c.openclaw) {
+    return createOpenClawForwarder({
       transport: node.transport,
       gatewayUrl: c.openclaw.gatewayUrl,
       hookToken: c.openclaw.hookToken,
@@ -31,8 +31,36 @@ export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
       timeoutMs: c.openclaw.timeoutMs,
     });
   }
-  adapters.set(node, adapter);
+  return null;
+}
+
+/** The adapter that hands verified messages to the local agent now, or null for inbox-only nodes. */
+export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
+  const c = node.config;
+  const key = JSON.stringify([c.inbound.handOff, c.handler, c.openclaw]);
+  const cached = adapters.get(node);
+  if (cached?.key === key) return cached.adapter;
+  const adapter = buildAdapter(node, c);
+  adapters.set(node, { key, adapter });
+  if (cached !== undefined) node.logger.info('hand-off settings changed', { handOff: adapter === null ? 'inbox' : adapter.name });
   return adapter;
+}
+
+/** The inbound options of the node's current configuration (the same object until it changes). */
+function optionsOf(node: MeshNode): InboundOptions {
+  const c = node.config;
+  let o = inboundOptions.get(c);
+  if (o === undefined) {
+    o = {
+      replayWindowMs: c.inbound.replayWindowMs,
+      maxMessageAgeMs: c.inbound.maxMessageAgeMs,
+      futureSkewMs: c.inbound.futureSkewMs,
+      acceptUnknownSenders: c.inbound.acceptUnknownSenders,
+      handOff: agentDeliveryOf(node) !== null,
+    };
+    inboundOptions.set(c, o);
+  }
+  return o;
 }
 
 /** The node's inbound pipeline (unwrap → schema → auth → window/TTL/age → decrypt → nonce → persist). */
@@ -48,13 +76,7 @@ export function inboundOf(node: MeshNode): InboundPipeline {
       events: node.events,
       audit: node.audit,
       logger: node.logger,
-      options: {
-        replayWindowMs: node.config.inbound.replayWindowMs,
-        maxMessageAgeMs: node.config.inbound.maxMessageAgeMs,
-        futureSkewMs: node.config.inbound.futureSkewMs,
-        acceptUnknownSenders: node.config.inbound.acceptUnknownSenders,
-        handOff: agentDeliveryOf(node) !== null,
-      },
+      options: () => optionsOf(node),
     });
     pipelines.set(node, p);
   }

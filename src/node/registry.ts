@@ -10,7 +10,10 @@
  * `problems` rather than making the whole node unusable.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import { jsonSyntaxReason } from '../protocol/json.ts';
+import { isEd25519PublicKey } from '../crypto/ed25519.ts';
 import { isValidAgentName } from '../protocol/names.ts';
 import type { EncryptionScheme, PeerConfig, PeerDirectory, SigningScheme } from '../ports/peers.ts';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -35,11 +38,16 @@ export function readRegistryFile(path: string): RegistryFile {
   if (!existsSync(path)) {
     throw new MeshError(MeshErrorCode.NotInitialized, `no registry at ${path}: run \`mesh init --agent <name>\` first`);
   }
+  return parseRegistryText(readFileSync(path, 'utf8'), path);
+}
+
+/** Parses and checks the outer shape of a registry file's text (entries are checked by peerFromEntry). */
+export function parseRegistryText(text: string, path: string): RegistryFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new MeshError(MeshErrorCode.ConfigInvalid, `${path} is not valid JSON: ${(e as Error).message}`);
+    throw new MeshError(MeshErrorCode.ConfigInvalid, `${path} is ${jsonSyntaxReason(e)}`);
   }
   if (!isObj(parsed) || !isObj(parsed['agents'])) {
     throw new MeshError(MeshErrorCode.ConfigInvalid, `${path}: expected an object with an "agents" object`);
@@ -52,6 +60,23 @@ export function readRegistryFile(path: string): RegistryFile {
 
 export function writeRegistryFile(path: string, reg: RegistryFile): void {
   writeFileAtomic(path, `${JSON.stringify(reg, null, 2)}\n`, 0o600);
+}
+
+const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOSTNAME_RE = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+
+/**
+ * An IP address (v4, or v6 with or without brackets) or a DNS host name. Something that looks like
+ * an IPv4 address but is not one (`999.1.1.1`, `10.0.0`) is refused, as URL parsers do, instead of
+ * being looked up in DNS and retried for ever.
+ */
+export function isValidPeerHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  // Zone ids (fe80::1%eth0) cannot be written in a URL.
+  if (isIP(bare) !== 0) return !bare.includes('%');
+  if (host !== bare) return false;
+  const last = bare.split('.').pop() ?? '';
+  return HOSTNAME_RE.test(bare) && !/^\d+$/.test(last);
 }
 
 function formatHost(ip: string): string {
@@ -85,6 +110,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return `agent "${name}": url must be http or https`;
     baseUrl = e['url'].replace(/\/+$/, '');
   } else if (typeof e['ip'] === 'string' && e['ip'].length > 0 && e['ip'] !== 'null') {
+    if (!isValidPeerHost(e['ip'])) return `agent "${name}": ip ${JSON.stringify(e['ip'].slice(0, 64))} is not an IP address or host name`;
     const port = e['port'] === undefined ? DEFAULT_GATEWAY_PORT : Number(e['port']);
     if (!Number.isInteger(port) || port < 1 || port > 65535) return `agent "${name}": port must be 1-65535`;
     baseUrl = `http://${formatHost(e['ip'])}:${port}`;
@@ -96,6 +122,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
   const encryption = encryptionOf(e['encryption']);
   if (encryption === null) return `agent "${name}": encryption must be "aes-256-cbc", "aes-256-gcm" or "none"`;
   const publicKey = typeof e['publicKey'] === 'string' ? e['publicKey'] : null;
+  if (publicKey !== null && !isEd25519PublicKey(publicKey)) return `agent "${name}": publicKey must be the base64 of a 32-byte Ed25519 key (44 characters)`;
   if (signing === 'ed25519' && publicKey === null) return `agent "${name}": signing "ed25519" needs "publicKey"`;
   const hookBasePath = typeof e['hookBasePath'] === 'string' ? e['hookBasePath'].replace(/\/+$/, '') : '/hooks';
   return {
@@ -110,7 +137,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
   };
 }
 
-/** PeerDirectory over a registry file, read once. */
+/** PeerDirectory over one version of a registry file (a snapshot; see LiveRegistry for the live view). */
 export class RegistryPeerDirectory implements PeerDirectory {
   readonly #self: string;
   readonly #peers = new Map<string, PeerConfig>();

@@ -44,3 +44,13 @@ function setOwn(out: JsonObject, k: string, v: JsonValue): void {
   if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   else out[k] = v;
 }
+
+/**
+ * Why JSON.parse refused a text, without the text: V8 quotes the input in some messages
+ * (`Unexpected token 's', "supersecret" is not valid JSON`), and config files hold tokens.
+ */
+export function jsonSyntaxReason(e: unknown): string {
+  const message = e instanceof Error ? e.message : '';
+  const at = /line (\d+) column (\d+)/.exec(message);
+  return at ? `not valid JSON (line ${at[1]}, column ${at[2]})` : 'not valid JSON';
+}

@@ -152,7 +152,8 @@ export const command: CommandSpec = {
     'Dead letters are messages that could not be delivered: refused by the peer (client_error_<code>), every\n' +
     'retry failed (all_retries_exhausted), the circuit was open (circuit_open), or the peer left the registry\n' +
     '(unknown_peer). They keep their id and exact bytes. `mesh serve` replays circuit_open and\n' +
-    'all_retries_exhausted letters by itself when the peer answers its health probe again.\n\n' +
+    'all_retries_exhausted letters by itself when the peer answers its health probe again, and unknown_peer\n' +
+    'letters once the peer is back in the registry (mesh join) and answers.\n\n' +
     '  list    id, peer, type, reason, attempts, failed-at, age and TTL left, oldest failure first\n' +
     '  show    one dead letter in full, the envelope pretty-printed (replyTo.token and other tokens shown as ***)\n' +
     '  replay  move dead letters back to the outbox, due now; expired ones are purged, never replayed.\n' +

@@ -1,7 +1,8 @@
 import { layoutOf, resolveAgentName, resolveHome } from '../../node/home.ts';
 import { probePeer } from '../../node/probe.ts';
 import { newHookToken } from '../../node/init-home.ts';
-import { peerFromEntry, readRegistryFile, writeRegistryFile, type RegistryEntry } from '../../node/registry.ts';
+import { peerFromEntry, readRegistryFile, type RegistryEntry } from '../../node/registry.ts';
+import { updateRegistry } from '../../node/registry-edit.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { assertAgentName, isBashCompatibleName } from '../../protocol/names.ts';
 import { flag, str, type CliContext, type CommandSpec } from '../command.ts';
@@ -70,35 +71,37 @@ export const command: CommandSpec = {
     const name = assertAgentName(nameArg, 'peer name');
     if (name === self) throw new MeshError(MeshErrorCode.InvalidArgument, `"${name}" is this node; use mesh init to change its own entry`);
     const url = str(args, 'url');
-    const prev = reg.agents[name] ?? {};
-    const entry: RegistryEntry = { ...prev };
-    let token = tokenArg;
-    if (url !== undefined) {
-      entry['url'] = url;
-      token = ip ?? tokenArg; // with --url the first extra positional is the token
-      delete entry['ip'];
-      delete entry['port'];
-    } else {
-      if (!ip) throw new MeshError(MeshErrorCode.InvalidArgument, 'usage: mesh join <name> <ip> [port] [token]  (or --url)');
-      entry['ip'] = ip;
-      entry['port'] = portArg === undefined ? (prev['port'] ?? 18789) : Number(portArg);
-      delete entry['url'];
-    }
-    entry['token'] = token ?? (typeof prev['token'] === 'string' ? prev['token'] : newHookToken());
-    entry['role'] = str(args, 'role') ?? prev['role'] ?? 'peer';
-    entry['hookPath'] = `/hooks/${self}`;
-    const signing = str(args, 'signing');
-    if (signing !== undefined) entry['signing'] = signing === 'hmac' ? true : signing === 'none' ? false : signing;
-    else entry['signing'] ??= false;
-    const enc = str(args, 'encryption');
-    if (enc !== undefined) entry['encryption'] = enc === 'cbc' ? 'aes-256-cbc' : enc === 'gcm' ? 'aes-256-gcm' : enc;
-    const pk = str(args, 'public-key');
-    if (pk !== undefined) entry['publicKey'] = pk;
-
-    const peer = peerFromEntry(name, entry);
-    if (typeof peer === 'string') throw new MeshError(MeshErrorCode.InvalidArgument, peer);
-    reg.agents[name] = entry;
-    writeRegistryFile(file, reg);
+    if (url === undefined && !ip) throw new MeshError(MeshErrorCode.InvalidArgument, 'usage: mesh join <name> <ip> [port] [token]  (or --url)');
+    const token = url !== undefined ? (ip ?? tokenArg) : tokenArg; // with --url the first extra positional is the token
+    // Read, change and write under the registry lock, so a concurrent command's change is kept.
+    const { prev, peer } = updateRegistry(file, (reg) => {
+      const prev = reg.agents[name] ?? {};
+      const entry: RegistryEntry = { ...prev };
+      if (url !== undefined) {
+        entry['url'] = url;
+        delete entry['ip'];
+        delete entry['port'];
+      } else {
+        entry['ip'] = ip;
+        entry['port'] = portArg === undefined ? (prev['port'] ?? 18789) : Number(portArg);
+        delete entry['url'];
+      }
+      entry['token'] = token ?? (typeof prev['token'] === 'string' ? prev['token'] : newHookToken());
+      entry['role'] = str(args, 'role') ?? prev['role'] ?? 'peer';
+      entry['hookPath'] = `/hooks/${self}`;
+      const signing = str(args, 'signing');
+      if (signing !== undefined) entry['signing'] = signing === 'hmac' ? true : signing === 'none' ? false : signing;
+      else entry['signing'] ??= false;
+      const enc = str(args, 'encryption');
+      if (enc !== undefined) entry['encryption'] = enc === 'cbc' ? 'aes-256-cbc' : enc === 'gcm' ? 'aes-256-gcm' : enc;
+      const pk = str(args, 'public-key');
+      if (pk !== undefined) entry['publicKey'] = pk;
+      // Refused before anything is written: a bad address must fail now, not be retried for ever.
+      const peer = peerFromEntry(name, entry);
+      if (typeof peer === 'string') throw new MeshError(MeshErrorCode.InvalidArgument, peer);
+      reg.agents[name] = entry;
+      return { prev, peer };
+    });
 
     const warnings: string[] = [];
     if (!isBashCompatibleName(name)) warnings.push(`"${name}" contains '-': fine between MESH-TS nodes, but bash MESH v3.2 nodes cannot address it`);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { layoutOf, resolveAgentName, resolveHome } from '../../node/home.ts';
-import { generateSigningKey, importSigningKey, keyStatus, readSecretFile, signingKeyPath } from '../../node/key-admin.ts';
-import { RegistryPeerDirectory, readRegistryFile, writeRegistryFile } from '../../node/registry.ts';
+import { generateSigningKey, importSigningKey, keyStatus, readSecretFile, signingKeyPath, stripKeyWhitespace } from '../../node/key-admin.ts';
+import { RegistryPeerDirectory } from '../../node/registry.ts';
+import { updateRegistry } from '../../node/registry-edit.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { assertAgentName } from '../../protocol/names.ts';
 import { flag, str, type CliContext, type CommandSpec, type ParsedArgs } from '../command.ts';
@@ -14,14 +15,13 @@ function nodeInfo(ctx: CliContext): { home: string; self: string; registry: Regi
   return { home: layout.home, self, registry: RegistryPeerDirectory.load(self, layout.registryFile) };
 }
 
-/** Sets agents.<peer>.signing = "hmac" (true in bash terms) in the registry. */
+/** Sets agents.<peer>.signing = true ("hmac") in the registry; a running daemon applies it to the next message. */
 function enableSigning(home: string, peer: string): void {
-  const file = layoutOf(home).registryFile;
-  const reg = readRegistryFile(file);
-  const entry = reg.agents[peer];
-  if (entry === undefined) throw new MeshError(MeshErrorCode.UnknownAgent, `"${peer}" is not in the registry; add it with \`mesh join\` first`);
-  entry['signing'] = true;
-  writeRegistryFile(file, reg);
+  updateRegistry(layoutOf(home).registryFile, (reg) => {
+    const entry = reg.agents[peer];
+    if (entry === undefined) throw new MeshError(MeshErrorCode.UnknownAgent, `"${peer}" is not in the registry; add it with \`mesh join\` first`);
+    entry['signing'] = true;
+  });
 }
 
 async function readStdin(ctx: CliContext): Promise<string> {
@@ -60,34 +60,46 @@ function status(ctx: CliContext): number {
   return ExitCode.Ok;
 }
 
+interface KeyResult {
+  peer: string;
+  path: string;
+  /** created: a new key; replaced: --force overwrote one; kept: a key existed and was left as it is. */
+  key: 'created' | 'replaced' | 'kept';
+  signingEnabled: boolean;
+}
+
 function generate(ctx: CliContext, args: ParsedArgs, peers: string[], self: string, home: string): number {
   const { out } = ctx;
-  const results: { peer: string; path: string; replaced: boolean; error?: string }[] = [];
+  const enable = flag(args, 'enable');
+  const results: KeyResult[] = [];
   for (const peer of peers) {
+    let key: KeyResult['key'];
     try {
-      const r = generateSigningKey(home, peer, { force: flag(args, 'force') });
-      if (flag(args, 'enable')) enableSigning(home, peer);
-      results.push({ peer, ...r });
+      key = generateSigningKey(home, peer, { force: flag(args, 'force') }).replaced ? 'replaced' : 'created';
     } catch (e) {
-      if ((e as MeshError).code === MeshErrorCode.AlreadyExists) {
-        results.push({ peer, path: signingKeyPath(home, peer), replaced: false, error: 'exists (use --force to replace)' });
-      } else throw e;
+      // An existing key is the one the peer holds too: keep it (replacing it would break signing).
+      if ((e as MeshError).code !== MeshErrorCode.AlreadyExists) throw e;
+      key = 'kept';
     }
+    if (enable) enableSigning(home, peer);
+    results.push({ peer, path: signingKeyPath(home, peer), key, signingEnabled: enable });
   }
   if (out.json) {
-    out.data({ ok: results.every((r) => !r.error), keys: results });
-  } else {
-    for (const r of results) {
-      if (r.error) out.line(`${out.style('yellow', '○')} ${r.peer}: key ${r.error}`);
-      else {
-        out.line(`${out.style('green', '✓')} ${r.peer}: ${r.replaced ? 'replaced' : 'created'} ${r.path}`);
-        out.line(`    share it with ${r.peer}: on that node run  mesh keygen --import ${self} < key-file`);
-        out.line(`    (print it here with: mesh keygen --show ${r.peer})`);
-      }
-    }
-    if (!flag(args, 'enable')) out.line(`Turn signing on for a peer with: mesh keygen <peer> --enable --force, or set "signing": true in the registry.`);
+    out.data({ ok: true, keys: results });
+    return ExitCode.Ok;
   }
-  return results.some((r) => r.error) && peers.length === 1 ? ExitCode.Error : ExitCode.Ok;
+  for (const r of results) {
+    const signing = r.signingEnabled ? '; signing enabled' : '';
+    if (r.key === 'kept') {
+      out.line(`${out.style('green', '✓')} ${r.peer}: a key already exists, kept ${r.path}${signing}`);
+      continue;
+    }
+    out.line(`${out.style('green', '✓')} ${r.peer}: ${r.key} ${r.path}${signing}`);
+    out.line(`    share it with ${r.peer}: on that node run  mesh keygen --import ${self} --enable < key-file`);
+    out.line(`    (print it here with: mesh keygen --show ${r.peer})`);
+  }
+  if (!enable) out.line('Turn signing on for a peer with: mesh keygen <peer> --enable (an existing key is kept).');
+  return ExitCode.Ok;
 }
 
 export const command: CommandSpec = {
@@ -104,8 +116,8 @@ export const command: CommandSpec = {
     show: { type: 'string', placeholder: 'peer', description: 'print the key shared with <peer> (a secret!)' },
     import: { type: 'string', placeholder: 'peer', description: 'store a key received from <peer> (read from --file or stdin)' },
     file: { type: 'string', placeholder: 'path', description: 'with --import: read the key from this file' },
-    force: { type: 'boolean', description: 'replace an existing key' },
-    enable: { type: 'boolean', description: 'also set "signing": true for the peer in the registry (with <peer> or --import)' },
+    force: { type: 'boolean', description: 'replace an existing key (the peer must import the new one, or signatures fail)' },
+    enable: { type: 'boolean', description: 'also set "signing": true for the peer in the registry (an existing key is kept)' },
   },
   examples: ['mesh keygen beta --enable', 'mesh keygen --status', 'mesh keygen --show beta | ssh beta mesh keygen --import alpha'],
   async run(ctx, args) {
@@ -125,10 +137,24 @@ export const command: CommandSpec = {
       const peer = assertAgentName(imp, 'peer name');
       const file = str(args, 'file');
       const keyText = file ? readFileSync(file, 'utf8') : await readStdin(ctx);
-      const r = importSigningKey(home, peer, keyText.trim(), { force: flag(args, 'force') });
+      const path = signingKeyPath(home, peer);
+      let key: 'created' | 'replaced' | 'kept';
+      try {
+        key = importSigningKey(home, peer, keyText.trim(), { force: flag(args, 'force') }).replaced ? 'replaced' : 'created';
+      } catch (e) {
+        if ((e as MeshError).code !== MeshErrorCode.AlreadyExists) throw e;
+        // Importing the key that is already there is a no-op; a different one needs --force.
+        if (stripKeyWhitespace(readSecretFile(path) ?? '') !== stripKeyWhitespace(keyText)) {
+          throw new MeshError(MeshErrorCode.AlreadyExists, `a different key shared with "${peer}" is already stored at ${path}; it was left unchanged (--force replaces it)`);
+        }
+        key = 'kept';
+      }
       if (flag(args, 'enable')) enableSigning(home, peer);
-      if (ctx.out.json) ctx.out.data({ ok: true, peer, ...r });
-      else ctx.out.line(`${ctx.out.style('green', '✓')} stored the key shared with ${peer} at ${r.path}`);
+      if (ctx.out.json) ctx.out.data({ ok: true, peer, path, key, signingEnabled: flag(args, 'enable') });
+      else {
+        const what = key === 'kept' ? 'already stored' : key === 'replaced' ? 'replaced' : 'stored';
+        ctx.out.line(`${ctx.out.style('green', '✓')} ${what} the key shared with ${peer} at ${path}${flag(args, 'enable') ? '; signing enabled' : ''}`);
+      }
       return ExitCode.Ok;
     }
     if (flag(args, 'all')) {
