@@ -159,7 +159,13 @@ export interface InboxRepo {
   /** Leases messages due for hand-off (deliveryState pending, nextDeliveryAt <= now), oldest first. */
   claimForDelivery(now: number, limit: number, leaseMs: number): InboxMessage[];
   markHandedOff(id: string, now: number): void;
+  /** Counts a failed hand-off attempt; `permanent` ends the hand-off in state 'failed' (error kept). */
   recordDeliveryFailure(id: string, error: string, nextDeliveryAt: number, permanent: boolean): void;
+  /**
+   * Puts a message whose hand-off failed for good back in line: pending, due at `now`, attempts
+   * reset, the last error kept until the next outcome. False if it is missing or not 'failed'.
+   */
+  retryDelivery(id: string, now: number): boolean;
   prune(before: number): number;
 }
 

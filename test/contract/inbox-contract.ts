@@ -104,6 +104,26 @@ export function inboxContract(makeStore: MakeStore): void {
       assert.deepEqual(ids(s.inbox.claimForDelivery(T0 + 100, 10, LEASE)), ['t']);
     }));
 
+    test('retryDelivery puts a failed hand-off back in line, and only a failed one', () => withStore(makeStore, (s) => {
+      s.inbox.insert(inboxMsg('f', { deliveryState: 'pending' }));
+      s.inbox.insert(inboxMsg('p', { deliveryState: 'pending' }));
+      s.inbox.insert(inboxMsg('pull', { deliveryState: 'none' }));
+      s.inbox.claimForDelivery(T0, 10, LEASE);
+      s.inbox.recordDeliveryFailure('f', 'handler exited with code 64', T0 + 100, true);
+      s.inbox.recordDeliveryFailure('p', 'gateway 502', T0 + 100, false);
+      assert.equal(s.inbox.retryDelivery('p', T0 + 5), false, 'still pending: nothing to retry');
+      assert.equal(s.inbox.retryDelivery('pull', T0 + 5), false);
+      assert.equal(s.inbox.retryDelivery('missing', T0 + 5), false);
+      assert.equal(s.inbox.retryDelivery('f', T0 + 5), true);
+      const f = s.inbox.get('f');
+      assert.deepEqual(
+        [f?.deliveryState, f?.deliveryAttempts, f?.nextDeliveryAt, f?.leaseUntil, f?.deliveryError],
+        ['pending', 0, T0 + 5, 0, 'handler exited with code 64'],
+      );
+      assert.deepEqual(ids(s.inbox.claimForDelivery(T0 + 5, 10, LEASE)), ['f']);
+      assert.equal(s.inbox.retryDelivery('f', T0 + 6), false, 'pending again: a second retry changes nothing');
+    }));
+
     test('prune deletes messages received before the cut-off', () => withStore(makeStore, (s) => {
       s.inbox.insert(inboxMsg('old', { receivedAt: T0 }));
       s.inbox.insert(inboxMsg('new', { receivedAt: T0 + 10 }));

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { retryHandOff } from '../../node/hand-off-audit.ts';
 import type { MeshNode } from '../../node/mesh-node.ts';
 import type { InboxMessage } from '../../ports/store.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
@@ -25,7 +26,7 @@ function view(m: InboxMessage): Record<string, unknown> {
   return {
     id: m.id, receivedAt: isoTime(m.receivedAt), from: m.from, to: m.to, type: m.type, subject: m.subject,
     correlationId: m.correlationId, conversationId: m.conversationId, read: m.readAt !== null, readAt: isoTime(m.readAt),
-    auth: m.auth, deliveryState: m.deliveryState, body: m.body,
+    auth: m.auth, deliveryState: m.deliveryState, deliveryError: m.deliveryError, body: m.body,
   };
 }
 
@@ -104,6 +105,10 @@ async function list(ctx: CliContext, node: MeshNode, args: ParsedArgs): Promise<
     );
     const unread = shown.filter((m) => m.readAt === null).length;
     out.info(`${shown.length} of ${all.length} message(s)${unread > 0 ? `, ${unread} unread (*)` : ''}${markRead ? `; ${marked} marked read` : ''} · read one: mesh inbox show <id>`);
+    const failed = shown.filter((m) => m.deliveryState === 'failed');
+    if (failed.length > 0) {
+      out.info(`${failed.length} hand-off${failed.length === 1 ? '' : 's'} failed (${failed.slice(0, 3).map((m) => m.id).join(', ')}${failed.length > 3 ? ', …' : ''}) · reason: mesh inbox show <id> · again: mesh inbox retry <id>`);
+    }
   } else {
     printBatch(ctx, shown, true);
   }
@@ -139,12 +144,25 @@ function show(ctx: CliContext, node: MeshNode, id: string, markRead: boolean): n
   return ExitCode.Ok;
 }
 
+function retry(ctx: CliContext, node: MeshNode, id: string): number {
+  const before = retryHandOff(node, id);
+  const { out } = ctx;
+  if (out.json) {
+    out.data({ id, retried: true, previousAttempts: before.deliveryAttempts, previousError: before.deliveryError });
+    return ExitCode.Ok;
+  }
+  out.line(`Hand-off of ${id} queued again (it had failed after ${before.deliveryAttempts} attempt(s): ${cell(before.deliveryError ?? 'no error recorded', 200)}).`);
+  out.info('`mesh serve` hands it to the agent on its next tick.');
+  return ExitCode.Ok;
+}
+
 export const command: CommandSpec = {
   name: 'inbox',
   summary: 'list received messages (--unread, --follow)',
   usage: [
     'inbox [--unread] [--from <agent>] [--type <type>] [--since <time>] [--limit <n>] [--mark-read] [--follow]',
     'inbox show <id> [--mark-read]',
+    'inbox retry <id>',
   ],
   description:
     'Messages this node received and verified, oldest first (the newest --limit of them, default 50;\n' +
@@ -152,7 +170,9 @@ export const command: CommandSpec = {
     'each message\'s plaintext body. --follow then keeps printing new messages as they arrive (the inbox is\n' +
     `re-read every ${FOLLOW_POLL_MS} ms) until Ctrl-C, and exits 0; with --json it prints one JSON object per\n` +
     'line (NDJSON), the already present messages first. --mark-read marks exactly the messages printed as\n' +
-    'read. `show` prints one message with its body; tokens in the envelope (replyTo.token) are never shown.',
+    'read. `show` prints one message with its body; tokens in the envelope (replyTo.token) are never shown.\n' +
+    'A message the daemon could not hand to the agent (handler/OpenClaw) after its attempts is `failed`;\n' +
+    '`show` gives the reason, and `retry` queues its hand-off again.',
   options: {
     unread: { type: 'boolean', description: 'only messages not marked read' },
     from: { type: 'string', placeholder: 'agent', description: 'only messages from this agent' },
@@ -168,9 +188,16 @@ export const command: CommandSpec = {
     'mesh inbox --unread --mark-read --json     # an agent pulling its work',
     'mesh inbox --follow --json | jq .subject',
     'mesh inbox show msg_5f0c…',
+    'mesh inbox retry msg_5f0c…                 # hand a failed message to the agent again',
   ],
   async run(ctx, args) {
-    const { sub, rest } = subcommand('inbox', args.positionals, ['list', 'show'] as const, 'list');
+    const { sub, rest } = subcommand('inbox', args.positionals, ['list', 'show', 'retry'] as const, 'list');
+    if (sub === 'retry') {
+      const [id, ...extra] = rest;
+      if (id === undefined) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing id: mesh inbox retry <id> (failed ones: mesh inbox)');
+      noMoreArgs('inbox retry', extra);
+      return withNode(ctx, (node) => retry(ctx, node, id));
+    }
     if (sub === 'show') {
       const [id, ...extra] = rest;
       if (id === undefined) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing id: mesh inbox show <id> (ids: mesh inbox)');

@@ -83,6 +83,13 @@ export class MemoryInboxRepo implements InboxRepo {
     });
   }
 
+  retryDelivery(id: string, now: number): boolean {
+    const m = this.#rows.get(id);
+    if (m === undefined || m.deliveryState !== 'failed') return false;
+    this.#rows.set(id, { ...m, deliveryState: 'pending', deliveryAttempts: 0, nextDeliveryAt: now, leaseUntil: 0 });
+    return true;
+  }
+
   prune(before: number): number {
     const doomed = this.#rows.values().filter((m) => m.receivedAt < before);
     for (const m of doomed) this.#rows.delete(m.id);

@@ -125,6 +125,14 @@ export class SqliteInboxRepo implements InboxRepo {
       error, nextDeliveryAt, permanent ? 'failed' : 'pending', id));
   }
 
+  retryDelivery(id: string, now: number): boolean {
+    const db = this.#db;
+    return db.transaction(() => db.run(
+      `UPDATE inbox SET delivery_state = 'pending', delivery_attempts = 0, next_delivery_at = ?, lease_until = 0
+         WHERE id = ? AND delivery_state = 'failed'`,
+      now, id)) > 0;
+  }
+
   prune(before: number): number {
     const db = this.#db;
     return db.transaction(() => db.run('DELETE FROM inbox WHERE received_at < ?', before));

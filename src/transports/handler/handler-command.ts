@@ -76,6 +76,22 @@ export function replyFromStdout(stdout: string): string | null {
   return trimmed;
 }
 
+/** What the command gets for one message: the agent view as one JSON line, and the MESH_* values. */
+export function handlerInput(h: HandOff): { stdin: string; env: Record<string, string> } {
+  const e = h.envelope;
+  return {
+    stdin: `${JSON.stringify(agentEnvelope(h))}\n`,
+    env: {
+      MESH_ID: envValue(e.id),
+      MESH_FROM: envValue(e.from),
+      MESH_TO: envValue(e.to),
+      MESH_TYPE: envValue(e.type),
+      MESH_CORRELATION_ID: envValue(e.correlationId),
+      MESH_CONVERSATION_ID: envValue(e.conversationId),
+    },
+  };
+}
+
 export function createHandlerCommandDelivery(o: HandlerCommandOptions): AgentDelivery {
   const [file, ...args] = o.command;
   if (file === undefined || file === '') {
@@ -88,17 +104,9 @@ export function createHandlerCommandDelivery(o: HandlerCommandOptions): AgentDel
   const logger = o.logger ?? silentLogger;
 
   function deliver(h: HandOff): Promise<HandOffResult> {
-    const e = h.envelope;
-    const env = {
-      ...(o.env ?? process.env),
-      MESH_ID: envValue(e.id),
-      MESH_FROM: envValue(e.from),
-      MESH_TO: envValue(e.to),
-      MESH_TYPE: envValue(e.type),
-      MESH_CORRELATION_ID: envValue(e.correlationId),
-      MESH_CONVERSATION_ID: envValue(e.conversationId),
-    };
-    const stdin = `${JSON.stringify(agentEnvelope(h))}\n`;
+    const input = handlerInput(h);
+    const env = { ...(o.env ?? process.env), ...input.env };
+    const stdin = input.stdin;
 
     return new Promise<HandOffResult>((resolve) => {
       const stdout = new Capture(maxOutputBytes);
