@@ -4,12 +4,13 @@
  * (the hot path of `mesh send`) never load the envelope schema (zod) or the hand-off adapters.
  * One pipeline and one adapter per node, created on first use.
  */
-import type { AgentDelivery } from '../ports/agent-delivery.ts';
+import type { AgentDelivery, HandOff } from '../ports/agent-delivery.ts';
 import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
 import type { InboundPipeline } from '../inbound/types.ts';
 import { createHandlerCommandDelivery } from '../transports/handler/handler-command.ts';
 import { createOpenClawForwarder } from '../transports/openclaw/openclaw-forwarder.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { receivedAttachments } from './received-attachments.ts';
 
 const pipelines = new WeakMap<MeshNode, InboundPipeline>();
 const adapters = new WeakMap<MeshNode, AgentDelivery | null>();
@@ -31,8 +32,25 @@ export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
       timeoutMs: c.openclaw.timeoutMs,
     });
   }
+  if (adapter !== null) adapter = withDecryptedAttachments(node, adapter);
   adapters.set(node, adapter);
   return adapter;
+}
+
+/**
+ * Gives the agent the attachments that travelled inside the ciphertext: the hand-off is built from
+ * the stored wire envelope (whose list is empty then), so they are taken from the inbox row.
+ */
+function withDecryptedAttachments(node: MeshNode, inner: AgentDelivery): AgentDelivery {
+  return {
+    name: inner.name,
+    deliver(h: HandOff) {
+      if (h.attachments !== undefined || h.envelope.payload.encrypted !== true) return inner.deliver(h);
+      const row = node.store.inbox.get(h.envelope.id);
+      if (row === null || row.sealedAttachments === null) return inner.deliver(h);
+      return inner.deliver({ ...h, attachments: receivedAttachments(row) });
+    },
+  };
 }
 
 /** The node's inbound pipeline (unwrap → schema → auth → window/TTL/age → decrypt → nonce → persist). */

@@ -1,5 +1,6 @@
 /**
- * The envelope as a local agent may see it: the plaintext body in place of ciphertext, and no
+ * The envelope as a local agent may see it: the plaintext body in place of ciphertext, decrypted
+ * attachments in place of the empty list they travelled as, and no
  * secrets — `replyTo.token` is removed (the node answers on the agent's behalf) and `signature`
  * is dropped because it no longer matches a decrypted body.
  * Shared by the handler-command and OpenClaw adapters (adapters may not import each other).
@@ -16,6 +17,7 @@ export function agentEnvelope(h: HandOff): JsonObject {
     out[key] = toPlain(value as JsonValue);
   }
   out['replyTo'] = e.replyTo === null ? null : { url: e.replyTo.url };
-  out['payload'] = toPlain({ ...(payload as unknown as JsonObject), body: h.body });
+  const attachments = h.attachments ?? payload.attachments;
+  out['payload'] = toPlain({ ...(payload as unknown as JsonObject), body: h.body, attachments: attachments as unknown as JsonValue });
   return out;
 }
