@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { decryptCbc, encryptCbc } from '../src/crypto/aes-cbc.ts';
 import { hmacSignText, signEnvelopeHmac, verifyEnvelopeHmac } from '../src/crypto/hmac.ts';
-import { encryptEnvelopeBody } from '../src/crypto/payload-crypto.ts';
+import { encryptEnvelopePayload } from '../src/crypto/payload-crypto.ts';
 import { attachSignature } from '../src/crypto/signature-format.ts';
 import { VECTOR_ENVELOPE_TEXT, VECTOR_KEY, VECTOR_SIGNATURE, testEnvelope } from '../src/crypto/test-envelopes.ts';
 import { parseOrdered, serializeJq } from '../src/protocol/canonical-json.ts';
@@ -116,7 +116,7 @@ describe('crypto interop with openssl, jq and coreutils', () => {
   });
 
   test('an encrypted, signed envelope built here verifies with the bash pipeline and decrypts with openssl', () => {
-    const env = encryptEnvelopeBody(testEnvelope({ body: 'Top secret ✓', subject: 'status', metadata: { '2': 'x', a: 1 } }), 'aes-256-cbc', VECTOR_KEY);
+    const env = encryptEnvelopePayload(testEnvelope({ body: 'Top secret ✓', subject: 'status', metadata: { '2': 'x', a: 1 } }), 'aes-256-cbc', VECTOR_KEY);
     const signature = signEnvelopeHmac(env, VECTOR_KEY);
     const wire = serializeJq(attachSignature(env, signature) as never);
     assert.equal(`sha256:${bashHmac(wire, VECTOR_KEY)}`, signature);

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecipheriv, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
-import { GCM_HKDF_INFO, decryptGcm, encryptGcm } from './aes-gcm.ts';
+import { GCM_HKDF_INFO, decryptGcm, encryptGcm, gcmFormatOf } from './aes-gcm.ts';
 import { isMeshError } from '../protocol/errors.ts';
 
 const KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -29,6 +29,16 @@ describe('aes-256-gcm', () => {
   test('output shape: compact, fixed key order, sizes', () => {
     const text = encryptGcm(KEY, 'Top secret', AAD);
     assert.match(text, /^\{"enc":"aes-256-gcm","salt":"[^"]{24}","iv":"[^"]{16}","data":"[^"]+","tag":"[^"]{24}"\}$/);
+  });
+
+  test('format 2 adds "v":2 after enc and is read back; gcmFormatOf tells the two apart', () => {
+    const v2 = encryptGcm(KEY, 'doc', AAD, { format: 2 });
+    assert.match(v2, /^\{"enc":"aes-256-gcm","v":2,"salt":"[^"]{24}","iv":"[^"]{16}","data":"[^"]+","tag":"[^"]{24}"\}$/);
+    assert.equal(decryptGcm(KEY, v2, AAD), 'doc');
+    assert.equal(gcmFormatOf(v2), 2);
+    assert.equal(gcmFormatOf(encryptGcm(KEY, 'doc', AAD)), 1);
+    const doc = JSON.parse(v2) as Record<string, unknown>;
+    for (const v of [1, '2', null, 3]) decryptFails(() => gcmFormatOf(JSON.stringify({ ...doc, v })));
   });
 
   test('per-message key is HKDF-SHA256(hex-decoded material, salt, info); independent decryption agrees', () => {

@@ -6,7 +6,11 @@
  * number of messages without approaching GCM's random-nonce limits. The 12-byte IV is random too; the
  * 16-byte tag authenticates the ciphertext and the caller's AAD, which binds the body to its envelope
  * (`envelopeAad` in payload-crypto.ts). Output, compact and in this key order:
- *   {"enc":"aes-256-gcm","salt":"<b64>","iv":"<b64>","data":"<b64>","tag":"<b64>"}
+ *   format 1: {"enc":"aes-256-gcm","salt":"<b64>","iv":"<b64>","data":"<b64>","tag":"<b64>"}
+ *   format 2: {"enc":"aes-256-gcm","v":2,"salt":"<b64>","iv":"<b64>","data":"<b64>","tag":"<b64>"}
+ * The format says what the plaintext is (payload-crypto.ts: 1 = the body text, 2 = a sealed payload
+ * document); the cipher itself is the same. Callers bind the format into their AAD, so changing `v`
+ * fails authentication like any other change.
  * Any change to data, tag, iv, salt, AAD or key gives MeshError(DECRYPT_FAILED); nothing is released
  * before the tag has been checked.
  */
@@ -24,11 +28,18 @@ const SALT_BYTES = 16;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
-const FIELDS = ['enc', 'salt', 'iv', 'data', 'tag'];
+const FIELDS_V1 = ['enc', 'salt', 'iv', 'data', 'tag'];
+const FIELDS_V2 = ['enc', 'v', 'salt', 'iv', 'data', 'tag'];
+
+/** 1: no `v` field (every MESH-TS version reads it); 2: `"v":2` after `enc`. */
+export type GcmFormat = 1 | 2;
+export const GCM_FORMATS: readonly GcmFormat[] = [1, 2];
 
 export interface GcmOptions {
   /** Source of the salt and IV; defaults to the CSPRNG. */
   random?: RandomBytes;
+  /** Format marker written into the output (default 1). */
+  format?: GcmFormat;
 }
 
 function messageKey(material: Buffer, salt: Buffer): Buffer {
@@ -45,6 +56,7 @@ export function encryptGcm(keyText: string, plaintext: string, aad: string, opti
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return JSON.stringify({
     enc: GCM_SCHEME,
+    ...(options.format === 2 ? { v: 2 } : {}),
     salt: salt.toString('base64'),
     iv: iv.toString('base64'),
     data: data.toString('base64'),
@@ -64,13 +76,30 @@ function field(doc: Record<string, unknown>, name: string, bytes: number | null)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The format a GCM ciphertext object declares: exactly the format-1 fields, or the format-2 fields
+ * with `"v":2`. Anything else is DECRYPT_FAILED: each format has one spelling, so a changed byte
+ * cannot go unnoticed.
+ */
+export function gcmFormatOf(cipherJsonText: string): GcmFormat {
+  const obj = parseCipherObject(GCM_SCHEME, cipherJsonText);
+  return formatOf(obj);
+}
+
+function formatOf(obj: Record<string, unknown>): GcmFormat {
+  if (obj.enc !== GCM_SCHEME) throw fail('wrong scheme');
+  const keys = Object.keys(obj);
+  const exactly = (fields: string[]): boolean => keys.length === fields.length && fields.every((k) => Object.hasOwn(obj, k));
+  if (exactly(FIELDS_V1)) return 1;
+  if (exactly(FIELDS_V2) && obj.v === 2) return 2;
+  throw fail('unexpected fields');
+}
+
+/** The plaintext. The caller's AAD must be the one for the format the object declares (gcmFormatOf). */
 export function decryptGcm(keyText: string, cipherJsonText: string, aad: string): string {
   const material = hexKeyBytes(keyText, GCM_SCHEME);
   const obj = parseCipherObject(GCM_SCHEME, cipherJsonText);
-  if (obj.enc !== GCM_SCHEME) throw fail('wrong scheme');
-  // Exactly our five fields: the format has one spelling, so a changed byte cannot go unnoticed.
-  const keys = Object.keys(obj);
-  if (keys.length !== FIELDS.length || !FIELDS.every((k) => Object.hasOwn(obj, k))) throw fail('unexpected fields');
+  formatOf(obj);
   const salt = field(obj, 'salt', SALT_BYTES);
   const iv = field(obj, 'iv', IV_BYTES);
   const data = field(obj, 'data', null);

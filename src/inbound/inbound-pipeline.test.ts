@@ -202,6 +202,32 @@ describe('inbound pipeline: acceptance', () => {
     assertAccepted(h, r, testId(12));
     assert.equal(r.plaintextBody, 'gcm secret');
   });
+
+  test('GCM attachments sealed inside the ciphertext are validated and stored decrypted beside the body', () => {
+    const h = setup();
+    const attachments = [{ type: 'inline', encoding: 'base64', data: 'c2VjcmV0', filename: 'plan.txt', mimeType: 'text/plain', size: 6 }];
+    const sealed = (n: number, doc: unknown, clear: JsonValue[] = []): string => {
+      const cipher = encryptGcm(VECTOR_KEY, JSON.stringify(doc), envelopeAad({ id: testId(n), from: 'omega', to: 'beta' }, 2), { format: 2 });
+      const payload = obj([['subject', 's'], ['body', cipher], ['attachments', clear], ['metadata', obj([])], ['encrypted', true]]);
+      return signed(n, { from: 'omega', payload });
+    };
+    const r = h.post(sealed(13, { body: 'see attached', attachments }), 'omega');
+    assertAccepted(h, r, testId(13));
+    assert.equal(r.plaintextBody, 'see attached');
+    const row = h.store.inbox.get(testId(13));
+    assert.equal(row?.body, 'see attached');
+    assert.deepEqual(JSON.parse(row?.sealedAttachments ?? 'null'), attachments);
+    assert.ok(!(row?.envelope ?? '').includes('plan.txt'), 'the stored wire envelope holds no attachment in clear');
+
+    // Sealed attachments get the same checks as clear ones; clear ones beside sealed ones are refused.
+    const h2 = setup();
+    assertRefused(h2, h2.post(sealed(14, { body: 'x', attachments: [{ type: 'ftp', url: 'x' }] }), 'omega'), WireCode.MalformedEnvelope);
+    const h3 = setup();
+    const extra = obj([['type', 'url'], ['url', 'http://127.0.0.1/x']]);
+    assertRefused(h3, h3.post(sealed(15, { body: 'x', attachments }, [extra]), 'omega'), WireCode.MalformedEnvelope);
+    const h4 = setup();
+    assertRefused(h4, h4.post(sealed(16, { body: 'x' }), 'omega'), WireCode.DecryptFailed);
+  });
 });
 
 describe('inbound pipeline: duplicates', () => {

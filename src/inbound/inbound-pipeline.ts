@@ -3,7 +3,8 @@
  * and so the agent. Steps, each refusal answered with its wire code, audited as
  * `rejected_<code>` and emitted as `message.rejected`:
  *   read (hook body or raw) → shape and protocol → recipient → sender known → URL path names the
- *   sender → signature per the sender's policy → timestamp, TTL and age (freshness.ts) → decrypt →
+ *   sender → signature per the sender's policy → timestamp, TTL and age (freshness.ts) → decrypt
+ *   (body, and the attachments that travelled inside the ciphertext: validated like clear ones) →
  *   one transaction: de-duplicate by id, replay check on the nonce (recorded only now, after
  *   authentication, so a forged copy cannot burn a genuine message's nonce), insert (de-duplicates
  *   by (from, idempotencyKey) too), audit `received`, event `message.received`.
@@ -33,8 +34,9 @@
  */
 import type { PeerConfig } from '../ports/peers.ts';
 import type { AuditEntry, NewInboxMessage } from '../ports/store.ts';
-import { bodyScheme, decryptEnvelopeBody } from '../crypto/payload-crypto.ts';
-import type { Envelope } from '../protocol/envelope.ts';
+import { bodyScheme, decryptEnvelopePayload } from '../crypto/payload-crypto.ts';
+import type { Attachment, Envelope } from '../protocol/envelope.ts';
+import { parseAttachments } from '../protocol/envelope-schema.ts';
 import { isMeshError, MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { MESSAGE_ID_RE } from '../protocol/ids.ts';
 import { getField, type JsonValue } from '../protocol/json.ts';
@@ -61,6 +63,11 @@ interface Duplicate {
   id: string;
 }
 type Stored = { kind: 'accepted' } | Duplicate | { kind: 'replay' };
+
+interface Plaintext {
+  body: string;
+  sealedAttachments: Attachment[] | null;
+}
 
 function checkDuration(name: string, v: number): number {
   if (!Number.isFinite(v) || v < 0) {
@@ -163,8 +170,9 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     return peer;
   }
 
-  function decrypt(env: Envelope, peer: PeerConfig | null): string {
-    if (env.payload.encrypted !== true) return env.payload.body;
+  /** The plaintext body, and the attachments that were sealed inside the ciphertext (null: none were). */
+  function decrypt(env: Envelope, peer: PeerConfig | null): Plaintext {
+    if (env.payload.encrypted !== true) return { body: env.payload.body, sealedAttachments: null };
     // A peer configured for authenticated encryption must not be able to fall back to unauthenticated CBC.
     if (peer?.encryption === 'aes-256-gcm' && bodyScheme(env.payload.body) !== 'aes-256-gcm') {
       return reject(WireCode.DecryptFailed, 'expected an aes-256-gcm body');
@@ -174,10 +182,21 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       logger.warn('inbound: no encryption key for sender, cannot decrypt its message', { peer: env.from });
       return reject(WireCode.DecryptFailed, 'payload cannot be decrypted');
     }
+    let opened;
     try {
-      return decryptEnvelopeBody(env, key);
+      opened = decryptEnvelopePayload(env, key);
     } catch {
       return reject(WireCode.DecryptFailed, 'payload cannot be decrypted');
+    }
+    if (opened.sealedAttachments === null) return { body: opened.body, sealedAttachments: null };
+    // Attachments in clear beside sealed ones would be unauthenticated additions (when unsigned).
+    if (env.payload.attachments.length > 0) {
+      return reject(WireCode.MalformedEnvelope, 'payload.attachments: must be empty when the attachments are encrypted');
+    }
+    try {
+      return { body: opened.body, sealedAttachments: parseAttachments(opened.sealedAttachments) };
+    } catch (e) {
+      return reject(WireCode.MalformedEnvelope, isMeshError(e) ? `encrypted ${e.message}` : 'encrypted payload.attachments: invalid');
     }
   }
 
@@ -193,7 +212,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     return recordDuplicate(env, row.id, 'same id, past its acceptance period');
   }
 
-  function persist(env: Envelope, envelopeText: string, plaintext: string, auth: InboundAuth, now: number, nonceExpiresAt: number, deliveryState: Policy['deliveryState']): Stored {
+  function persist(env: Envelope, envelopeText: string, plaintext: Plaintext, auth: InboundAuth, now: number, nonceExpiresAt: number, deliveryState: Policy['deliveryState']): Stored {
     const row: NewInboxMessage = {
       id: env.id,
       from: env.from,
@@ -204,7 +223,8 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       idempotencyKey: env.idempotencyKey,
       subject: env.payload.subject,
       envelope: envelopeText,
-      body: plaintext,
+      body: plaintext.body,
+      sealedAttachments: plaintext.sealedAttachments === null ? null : JSON.stringify(plaintext.sealedAttachments),
       auth,
       receivedAt: now,
       deliveryState,
@@ -260,7 +280,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       status: 202,
       body: { ok: true, id: env.id },
       envelope: env,
-      plaintextBody: plaintext,
+      plaintextBody: plaintext.body,
       auth,
       sessionKey: received.sessionKey,
     };

@@ -2,17 +2,22 @@
  * `--file` attachments: below 64 KiB inline (base64, as bash); larger files are copied into the
  * node's files/ folder under an unguessable token and served by `mesh serve` at
  * <self baseUrl>/files/<token>/<name> until they expire — that one file, never a folder
- * (bash served the whole directory with python -m http.server).
+ * (bash served the whole directory with python -m http.server). A served file lives as long as
+ * its message may be delivered (the message TTL), within [SERVED_FILE_MIN_TTL_MS,
+ * SERVED_FILE_MAX_TTL_MS]: a URL that outlives its message only widens the window for a leaked one.
  */
 import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, extname, join } from 'node:path';
-import type { Attachment } from '../protocol/envelope.ts';
+import { DEFAULT_TTL_SECONDS, type Attachment } from '../protocol/envelope.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import type { MeshNode } from './mesh-node.ts';
 
 export const INLINE_MAX_BYTES = 65_536;
-export const SERVED_FILE_TTL_MS = 3_600_000;
+/** Even a message with a very short TTL leaves its receiver this long to fetch the file. */
+export const SERVED_FILE_MIN_TTL_MS = 60_000;
+/** No served file outlives this, whatever the TTL (the receiver accepts no message older than 24 h either). */
+export const SERVED_FILE_MAX_TTL_MS = 86_400_000;
 export const SERVED_FILE_KEY_PREFIX = 'file:';
 
 const MIME: Record<string, string> = {
@@ -34,7 +39,13 @@ export interface ServedFile {
   expiresAt: number;
 }
 
-export function attachFile(node: MeshNode, path: string, ttlMs = SERVED_FILE_TTL_MS): Attachment {
+/** How long a file attached to a message with this TTL (seconds; default the envelope's) is served. */
+export function servedFileLifetimeMs(ttlSeconds: number = DEFAULT_TTL_SECONDS): number {
+  return Math.min(SERVED_FILE_MAX_TTL_MS, Math.max(SERVED_FILE_MIN_TTL_MS, ttlSeconds * 1000));
+}
+
+/** The attachment for a file; `ttlSeconds` is the TTL of the message it goes with. */
+export function attachFile(node: MeshNode, path: string, ttlSeconds?: number): Attachment {
   let size: number;
   try {
     const st = statSync(path);
@@ -55,7 +66,7 @@ export function attachFile(node: MeshNode, path: string, ttlMs = SERVED_FILE_TTL
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stored = join(dir, 'content');
   copyFileSync(path, stored);
-  const expiresAt = node.clock.now() + ttlMs;
+  const expiresAt = node.clock.now() + servedFileLifetimeMs(ttlSeconds);
   const served: ServedFile = { name: filename, path: stored, mimeType, size, expiresAt };
   node.store.kv.set(`${SERVED_FILE_KEY_PREFIX}${token}`, { ...served }, node.clock.now());
   return {

@@ -1,7 +1,10 @@
 /**
  * Builds the envelope for one target: fields → encrypt (optional) → sign, as the registry says for
  * that peer (bash-mesh-behavior.md §2.1, §3.1, §5; encrypt first, then sign).
- * Unlike bash, a missing key is an error, never a silent downgrade to unsigned or plaintext.
+ * Unlike bash, a missing key is an error, never a silent downgrade to unsigned or plaintext; and
+ * `encrypt` never claims more than it did: attachments to a peer whose scheme cannot encrypt them
+ * (aes-256-cbc, bash) are refused unless `clearAttachments` allows them in clear, and `encrypted`
+ * says what was covered.
  */
 import { serializeJq } from '../protocol/canonical-json.ts';
 import { buildEnvelope, type Attachment, type Envelope, type MessageType } from '../protocol/envelope.ts';
@@ -14,7 +17,7 @@ import type { KeyStore } from '../ports/keys.ts';
 import type { PeerConfig } from '../ports/peers.ts';
 import { signEnvelopeEd25519 } from '../crypto/ed25519.ts';
 import { signEnvelopeHmac } from '../crypto/hmac.ts';
-import { encryptEnvelopeBody } from '../crypto/payload-crypto.ts';
+import { encryptEnvelopePayload, sealsAttachments } from '../crypto/payload-crypto.ts';
 import { attachSignature } from '../crypto/signature-format.ts';
 
 export interface MessageDraft {
@@ -31,6 +34,17 @@ export interface MessageDraft {
   session?: JsonValue | undefined;
   attachments?: Attachment[] | undefined;
   encrypt?: boolean | undefined;
+  /** With `encrypt`: let attachments travel in clear to peers whose scheme cannot encrypt them. */
+  clearAttachments?: boolean | undefined;
+}
+
+/** The option a user gives to allow clear attachments (named in the refusal). */
+export const CLEAR_ATTACHMENTS_OPTION = '--clear-attachments';
+
+/** What travelled encrypted: the body, and the attachments (`'none'`: the message had none). */
+export interface EncryptionCoverage {
+  body: boolean;
+  attachments: boolean | 'none';
 }
 
 export interface ComposeDeps {
@@ -48,7 +62,24 @@ export interface Composed {
   text: string;
   sessionKey: string | null;
   signed: boolean;
-  encrypted: boolean;
+  encrypted: EncryptionCoverage;
+}
+
+/**
+ * Refuses an encrypted message with attachments to peers that could only receive them in clear,
+ * unless the draft allows clear attachments. Called for all targets before anything is sent, so a
+ * refused send leaves nothing behind. INVALID_ARGUMENT (a usage error).
+ */
+export function checkAttachmentEncryption(peers: readonly PeerConfig[], draft: Pick<MessageDraft, 'encrypt' | 'clearAttachments'>, attachmentCount: number): void {
+  if (draft.encrypt !== true || attachmentCount === 0 || draft.clearAttachments === true) return;
+  const bodyOnly = peers.filter((p) => p.encryption === 'aes-256-cbc').map((p) => p.name);
+  if (bodyOnly.length === 0) return;
+  throw new MeshError(
+    MeshErrorCode.InvalidArgument,
+    `--encrypt cannot protect attachments sent to ${bodyOnly.join(', ')}: aes-256-cbc (the bash MESH scheme) encrypts the body only. ` +
+      `Send without attachments, or add ${CLEAR_ATTACHMENTS_OPTION} to send them unencrypted beside the encrypted body.`,
+    { details: { peers: bodyOnly, option: CLEAR_ATTACHMENTS_OPTION } },
+  );
 }
 
 export function composeEnvelope(deps: ComposeDeps, peer: PeerConfig, draft: MessageDraft): Composed {
@@ -85,6 +116,8 @@ export function composeEnvelope(deps: ComposeDeps, peer: PeerConfig, draft: Mess
     metadata: draft.metadata,
   });
 
+  const attachmentCount = envelope.payload.attachments.length;
+  let encrypted: EncryptionCoverage = { body: false, attachments: attachmentCount === 0 ? 'none' : false };
   if (draft.encrypt) {
     if (peer.encryption === 'none') {
       throw new MeshError(MeshErrorCode.ConfigInvalid, `encryption is disabled for "${peer.name}" in the registry`);
@@ -93,7 +126,9 @@ export function composeEnvelope(deps: ComposeDeps, peer: PeerConfig, draft: Mess
     if (key === null) {
       throw new MeshError(MeshErrorCode.KeyMissing, `no encryption key for "${peer.name}" (config/encryption-keys/${peer.name}.key or fleet.key): run \`mesh crypt keygen ${peer.name}\``);
     }
-    envelope = encryptEnvelopeBody(envelope, peer.encryption, key);
+    checkAttachmentEncryption([peer], draft, attachmentCount);
+    envelope = encryptEnvelopePayload(envelope, peer.encryption, key, { clearAttachments: draft.clearAttachments === true });
+    encrypted = { body: true, attachments: attachmentCount === 0 ? 'none' : sealsAttachments(peer.encryption) };
   }
 
   let signed = false;
@@ -110,5 +145,5 @@ export function composeEnvelope(deps: ComposeDeps, peer: PeerConfig, draft: Mess
     envelope = attachSignature(envelope, signEnvelopeEd25519(envelope, id.privateKey));
     signed = true;
   }
-  return { envelope, text: serializeJq(envelope as unknown as JsonValue), sessionKey, signed, encrypted: draft.encrypt === true };
+  return { envelope, text: serializeJq(envelope as unknown as JsonValue), sessionKey, signed, encrypted };
 }

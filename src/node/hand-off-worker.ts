@@ -14,6 +14,7 @@ import type { AgentDelivery, HandOffResult } from '../ports/agent-delivery.ts';
 import type { InboxMessage } from '../ports/store.ts';
 import { handOffAudit } from './hand-off-audit.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { receivedAttachments } from './received-attachments.ts';
 import { replyToMessage } from './reply.ts';
 
 const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000];
@@ -74,6 +75,8 @@ async function answer(node: MeshNode, row: InboxMessage, reply: string): Promise
 async function attempt(adapter: AgentDelivery, row: InboxMessage): Promise<{ result: HandOffResult; type: string | null }> {
   try {
     const h = handOffOf(row);
+    // Attachments that travelled inside the ciphertext are stored beside the body, decrypted.
+    if (row.sealedAttachments !== null) h.attachments = receivedAttachments(row);
     return { result: await adapter.deliver(h), type: h.envelope.type };
   } catch (e) {
     return { result: failureOf(e), type: null };

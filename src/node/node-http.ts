@@ -52,6 +52,10 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
         'content-length': String(meta.size),
         'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(meta.name)}`,
         'cache-control': 'no-store',
+        // The browser must take the declared type (never sniff an .html/.svg out of a .txt) and must
+        // not run anything it renders from this origin.
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
       },
     });
   });

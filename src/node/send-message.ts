@@ -5,7 +5,7 @@
  */
 import { MeshError, MeshErrorCode, isMeshError } from '../protocol/errors.ts';
 import type { Envelope } from '../protocol/envelope.ts';
-import { composeEnvelope, type MessageDraft } from './compose.ts';
+import { checkAttachmentEncryption, composeEnvelope, type EncryptionCoverage, type MessageDraft } from './compose.ts';
 import type { MeshNode } from './mesh-node.ts';
 
 export type SendStatus = 'delivered' | 'queued' | 'dead_lettered' | 'expired' | 'dry_run' | 'error';
@@ -29,7 +29,8 @@ export interface TargetResult {
   reason?: string | undefined;
   nextAttemptAt?: number | undefined;
   signed?: boolean;
-  encrypted?: boolean;
+  /** What travelled encrypted; absent when composing failed. */
+  encrypted?: EncryptionCoverage;
   /** Dry run only: the envelope that would be sent. */
   envelope?: Envelope;
 }
@@ -53,6 +54,16 @@ export function resolveTargets(node: MeshNode, target: string): string[] {
   if (names.length === 0) throw new MeshError(MeshErrorCode.InvalidArgument, 'no target given');
   for (const n of names) node.peer(n); // throws UNKNOWN_AGENT with the list of known agents
   return names;
+}
+
+/**
+ * checkAttachmentEncryption for the peers `target` names (names not in the registry are left to the
+ * send, which reports them per target). Callers run it before preparing attachments.
+ */
+export function checkTargetAttachmentEncryption(node: MeshNode, target: string, draft: Pick<MessageDraft, 'encrypt' | 'clearAttachments'>, attachmentCount: number): void {
+  if (draft.encrypt !== true || attachmentCount === 0 || draft.clearAttachments === true) return;
+  const peers = resolveTargets(node, target).map((t) => node.registry.get(t)).filter((p) => p !== null);
+  checkAttachmentEncryption(peers, draft, attachmentCount);
 }
 
 async function sendOne(node: MeshNode, peerName: string, input: SendInput): Promise<TargetResult> {
@@ -94,6 +105,8 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
 
 export async function sendMessage(node: MeshNode, input: SendInput): Promise<TargetResult[]> {
   const targets = resolveTargets(node, input.target);
+  // Before anything is sent: one refused target refuses the whole send.
+  checkTargetAttachmentEncryption(node, input.target, input, input.attachments?.length ?? 0);
   return Promise.all(
     targets.map(async (peer): Promise<TargetResult> => {
       try {

@@ -2,7 +2,7 @@
  * Hand-off of a verified inbound message to the local agent: a handler command, the local OpenClaw
  * gateway, or nothing (inbox pull). Like Transport, it reports failures instead of throwing.
  */
-import type { Envelope } from '../protocol/envelope.ts';
+import type { Attachment, Envelope } from '../protocol/envelope.ts';
 
 export interface HandOff {
   envelope: Envelope;
@@ -10,6 +10,11 @@ export interface HandOff {
   envelopeText: string;
   /** Plaintext body (decrypted when it was encrypted). */
   body: string;
+  /**
+   * The message's attachments when they travelled inside the ciphertext (decrypted); absent when
+   * they are the envelope's own `payload.attachments`.
+   */
+  attachments?: Attachment[];
   /** Session key requested by the sender (replyContext.sessionKey or hook body), if any. */
   sessionKey: string | null;
 }

@@ -131,6 +131,11 @@ export interface InboxMessage {
   envelope: string;
   /** Plaintext body (after decryption, if it was encrypted). */
   body: string;
+  /**
+   * JSON array text of the attachments that travelled inside the ciphertext, decrypted and validated;
+   * null when the envelope's own `payload.attachments` are the message's (clear, or none).
+   */
+  sealedAttachments: string | null;
   /** How it was authenticated: hmac | ed25519 | none. */
   auth: string;
   receivedAt: number;
@@ -143,7 +148,9 @@ export interface InboxMessage {
   leaseUntil: number;
 }
 
-export type NewInboxMessage = Omit<InboxMessage, 'readAt' | 'deliveryAttempts' | 'deliveryError' | 'leaseUntil'>;
+export type NewInboxMessage = Omit<InboxMessage, 'readAt' | 'deliveryAttempts' | 'deliveryError' | 'leaseUntil' | 'sealedAttachments'> & {
+  sealedAttachments?: string | null;
+};
 
 export interface InboxRepo {
   /**

@@ -23,3 +23,14 @@ test('plaintext body, no replyTo token, no signature, Maps become objects, key o
   assert.deepEqual(Object.keys(view).slice(0, 3), ['protocol', 'id', 'timestamp']);
   assert.deepEqual(view['replyContext'], { 1: 'one', 2: 'two' });
 });
+
+test('attachments that travelled inside the ciphertext replace the empty wire list', () => {
+  const envelope = buildEnvelope({
+    id: 'msg_1', timestamp: '2026-01-01T00:00:00.000Z', from: 'alpha', to: 'beta', type: 'notification', nonce: 'n',
+    body: '{"enc":"aes-256-gcm","v":2}', subject: '[encrypted]',
+  });
+  envelope.payload.encrypted = true;
+  const attachments = [{ type: 'inline' as const, encoding: 'base64' as const, data: 'QUJD', filename: 'abc.txt' }];
+  const view = agentEnvelope({ envelope, envelopeText: '', body: 'see attached', sessionKey: null, attachments });
+  assert.deepEqual(view['payload'], { subject: '[encrypted]', body: 'see attached', attachments, metadata: {} });
+});

@@ -8,8 +8,9 @@
  * fields come out as the schema's defaults (null, '', [], {}), never undefined.
  *
  * `agentEnvelope` is the envelope as the agent may see it: the plaintext body in place of
- * ciphertext, and no secrets — `replyTo.token` is removed (the node answers on the agent's behalf)
- * and `signature` is dropped because it no longer matches a decrypted body.
+ * ciphertext, decrypted attachments in place of the empty list they travelled as, and no
+ * secrets — `replyTo.token` is removed (the node answers on the agent's behalf) and `signature` is
+ * dropped because it no longer matches a decrypted body.
  */
 import type { HandOff } from '../ports/agent-delivery.ts';
 import { parseOrdered } from './canonical-json.ts';
@@ -46,6 +47,7 @@ export function agentEnvelope(h: HandOff): JsonObject {
     out[key] = toPlain(value as JsonValue);
   }
   out['replyTo'] = e.replyTo === null ? null : { url: e.replyTo.url };
-  out['payload'] = toPlain({ ...(payload as unknown as JsonObject), body: h.body });
+  const attachments = h.attachments ?? payload.attachments;
+  out['payload'] = toPlain({ ...(payload as unknown as JsonObject), body: h.body, attachments: attachments as unknown as JsonValue });
   return out;
 }

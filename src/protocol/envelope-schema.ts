@@ -78,10 +78,12 @@ const attachmentSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+const attachmentsSchema = z.array(attachmentSchema).max(MAX_ATTACHMENTS);
+
 const payloadSchema = z.looseObject({
   subject: optional(z.string().max(4096)),
   body: z.string().max(MAX_BODY_CHARS),
-  attachments: optional(z.array(attachmentSchema).max(MAX_ATTACHMENTS)),
+  attachments: optional(attachmentsSchema),
   metadata: z.unknown().optional(),
   encrypted: optional(z.boolean()),
 });
@@ -223,4 +225,24 @@ export function parseEnvelope(plain: unknown): Envelope {
   if (e.signature != null) envelope.signature = e.signature;
   if (e.relay) envelope.relay = { from: e.relay.from, via: e.relay.via, originalTo: e.relay.originalTo };
   return envelope;
+}
+
+/**
+ * Validates untrusted attachments that did not come through parseEnvelope: those that travelled
+ * inside an encrypted payload (payload-crypto.ts, GCM format 2). Same rules as `payload.attachments`
+ * in clear. Throws MeshError(INVALID_ENVELOPE) with `details.path` under `payload.attachments`.
+ */
+export function parseAttachments(plain: unknown): Attachment[] {
+  const bad = jsonShapeProblem(plain);
+  if (bad !== null) {
+    const path = showPath(['payload', 'attachments', ...(bad.length > 6 ? bad.slice(0, 6) : bad)]);
+    throw invalid(`${path}: not JSON data, or nested deeper than ${MAX_JSON_DEPTH}`, { path });
+  }
+  const r = attachmentsSchema.safeParse(plain);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = showPath(['payload', 'attachments', ...(issue?.path ?? [])]);
+    throw invalid(`${path}: ${issue ? describeIssue(issue) : 'invalid'}`, { path });
+  }
+  return r.data as Attachment[];
 }

@@ -11,9 +11,18 @@ export function inboxContract(makeStore: MakeStore): void {
       const msg = inboxMsg('m1', { correlationId: 'req1', conversationId: 'conv_1_abcd', idempotencyKey: 'k1' });
       assert.deepEqual(s.inbox.insert(msg), { inserted: true });
       assert.deepEqual(s.inbox.get('m1'), {
-        ...msg, readAt: null, deliveryAttempts: 0, deliveryError: null, leaseUntil: 0,
+        ...msg, sealedAttachments: null, readAt: null, deliveryAttempts: 0, deliveryError: null, leaseUntil: 0,
       });
       assert.equal(s.inbox.get('missing'), null);
+    }));
+
+    test('sealed attachments are kept with the message and come back from every read', () => withStore(makeStore, (s) => {
+      const sealed = '[{"type":"inline","encoding":"base64","data":"QUJD","filename":"abc.txt"}]';
+      s.inbox.insert(inboxMsg('m1', { sealedAttachments: sealed, deliveryState: 'pending', correlationId: 'req' }));
+      assert.equal(s.inbox.get('m1')?.sealedAttachments, sealed);
+      assert.equal(s.inbox.list()[0]?.sealedAttachments, sealed);
+      assert.equal(s.inbox.findByCorrelation('req')[0]?.sealedAttachments, sealed);
+      assert.equal(s.inbox.claimForDelivery(T0, 1, LEASE)[0]?.sealedAttachments, sealed);
     }));
 
     test('a duplicate id or (from, idempotencyKey) is refused with the existing id', () => withStore(makeStore, (s) => {

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryHandOff } from '../../node/hand-off-audit.ts';
 import type { MeshNode } from '../../node/mesh-node.ts';
+import { receivedAttachments, receivedEncryption } from '../../node/received-attachments.ts';
+import type { Attachment } from '../../protocol/envelope.ts';
 import type { InboxMessage } from '../../ports/store.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { flag, str, type CliContext, type CommandSpec, type ParsedArgs } from '../command.ts';
@@ -26,8 +28,25 @@ function view(m: InboxMessage): Record<string, unknown> {
   return {
     id: m.id, receivedAt: isoTime(m.receivedAt), from: m.from, to: m.to, type: m.type, subject: m.subject,
     correlationId: m.correlationId, conversationId: m.conversationId, read: m.readAt !== null, readAt: isoTime(m.readAt),
-    auth: m.auth, deliveryState: m.deliveryState, deliveryError: m.deliveryError, body: m.body,
+    auth: m.auth, deliveryState: m.deliveryState, deliveryError: m.deliveryError, body: m.body, attachments: receivedAttachments(m),
+    encrypted: receivedEncryption(m),
   };
+}
+
+/** One line per attachment for `inbox show`: what it is and where it is, never inline data. */
+function attachmentLine(a: Attachment): string {
+  const name = a.filename === undefined ? '(unnamed)' : cell(a.filename, 120);
+  const facts = [a.mimeType, a.size === undefined ? undefined : `${a.size} bytes`].filter((x) => x !== undefined).map((x) => cell(String(x), 80));
+  const where = a.type === 'inline'
+    ? `inline, ${a.data.length} base64 characters`
+    : `${cell(a.url, 300)}${a.expiresAt === undefined ? '' : ` (expires ${cell(a.expiresAt, 40)})`}`;
+  return `${name}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}: ${where}`;
+}
+
+function encryptionText(m: InboxMessage): string {
+  const e = receivedEncryption(m);
+  if (!e.body) return 'no';
+  return e.attachments === 'none' ? 'body' : e.attachments ? 'body and attachments' : 'body only (attachments travelled in clear)';
 }
 
 function line(ctx: CliContext, m: InboxMessage): string {
@@ -134,11 +153,14 @@ function show(ctx: CliContext, node: MeshNode, id: string, markRead: boolean): n
   field('subject', cell(m.subject, 500));
   field('received', `${formatTime(m.receivedAt)}${m.readAt === null ? ' (unread)' : ` (read ${formatTime(m.readAt)})`}`);
   field('auth', m.auth);
+  field('encrypted', encryptionText(m));
   if (m.correlationId) field('re', m.correlationId);
   if (m.conversationId) field('conv', m.conversationId);
   if (replyUrl) field('reply to', `${cell(replyUrl, 200)} (token hidden)`);
   if (m.type === 'request') field('answer', `mesh reply ${m.id} "<body>"`);
   if (m.deliveryState !== 'none') field('hand-off', `${m.deliveryState}${m.deliveryError ? ` (${cell(m.deliveryError, 200)})` : ''}`);
+  const attachments = receivedAttachments(m);
+  attachments.forEach((a, i) => field(i === 0 ? 'attached' : '', attachmentLine(a)));
   out.line('');
   out.line(printable(m.body));
   return ExitCode.Ok;
@@ -167,7 +189,8 @@ export const command: CommandSpec = {
   description:
     'Messages this node received and verified, oldest first (the newest --limit of them, default 50;\n' +
     '--limit 0 shows all). `*` marks unread ones. --json prints {total, shown, markedRead, messages[]} with\n' +
-    'each message\'s plaintext body. --follow then keeps printing new messages as they arrive (the inbox is\n' +
+    'each message\'s plaintext body and attachments (decrypted when they travelled encrypted) and what was\n' +
+    'encrypted ({"body": bool, "attachments": bool|"none"}). --follow then keeps printing new messages as they arrive (the inbox is\n' +
     `re-read every ${FOLLOW_POLL_MS} ms) until Ctrl-C, and exits 0; with --json it prints one JSON object per\n` +
     'line (NDJSON), the already present messages first. --mark-read marks exactly the messages printed as\n' +
     'read. `show` prints one message with its body; tokens in the envelope (replyTo.token) are never shown.\n' +

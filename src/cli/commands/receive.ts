@@ -1,4 +1,5 @@
 import { openNode } from '../../node/mesh-node.ts';
+import { receivedAttachments } from '../../node/received-attachments.ts';
 import { inboundOf } from '../../node/node-inbound.ts';
 import { shellQuote } from '../../node/shell-quote.ts';
 import { parseOrdered } from '../../protocol/canonical-json.ts';
@@ -64,7 +65,7 @@ export const command: CommandSpec = {
         replyContext,
         priority: env['priority'] ?? 'normal',
         ttl: env['ttl'] ?? null,
-        attachments: (env['payload'] as { attachments?: unknown } | undefined)?.attachments ?? [],
+        attachments: receivedAttachments(msg),
         auth: msg.auth,
         encrypted: (env['payload'] as { encrypted?: unknown } | undefined)?.encrypted === true,
         receivedAt: new Date(msg.receivedAt).toISOString(),
@@ -74,7 +75,7 @@ export const command: CommandSpec = {
           ['MESH_VERIFIED', true], ['MESH_DUPLICATE', view.duplicate], ['MESH_ID', view.id], ['MESH_FROM', view.from], ['MESH_TO', view.to],
           ['MESH_TYPE', view.type], ['MESH_SUBJECT', view.subject], ['MESH_BODY', view.body], ['MESH_CORRELATION_ID', view.correlationId ?? ''],
           ['MESH_CONVERSATION_ID', view.conversationId ?? ''], ['MESH_REPLY_CONTEXT', JSON.stringify(replyContext)], ['MESH_PRIORITY', view.priority],
-          ['MESH_TTL', view.ttl ?? ''], ['MESH_AUTH', view.auth], ['MESH_ENCRYPTED', view.encrypted], ['MESH_ATTACHMENT_COUNT', Array.isArray(view.attachments) ? view.attachments.length : 0],
+          ['MESH_TTL', view.ttl ?? ''], ['MESH_AUTH', view.auth], ['MESH_ENCRYPTED', view.encrypted], ['MESH_ATTACHMENT_COUNT', view.attachments.length],
         ];
         for (const [k, v] of pairs) ctx.out.line(`${k}=${shellQuote(String(v))}`);
       } else {

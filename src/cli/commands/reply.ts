@@ -1,11 +1,10 @@
-import { attachFile } from '../../node/attachments.ts';
 import { openNode } from '../../node/mesh-node.ts';
 import { replyToMessage, resolveOriginal } from '../../node/reply.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { type CommandSpec } from '../command.ts';
 import { draftFromArgs, exitCodeFor, messageOptions, printResults } from './send.ts';
 
-const { subject, metadata, file, attachment, inline, encrypt, 'no-retry': noRetry, 'dry-run': dryRun } = messageOptions;
+const { subject, metadata, file, attachment, inline, encrypt, 'clear-attachments': clearAttachments, 'no-retry': noRetry, 'dry-run': dryRun } = messageOptions;
 
 export const command: CommandSpec = {
   name: 'reply',
@@ -16,7 +15,7 @@ export const command: CommandSpec = {
     'or - for stdin), verified first like `mesh receive`. Unverifiable originals are refused. The response\n' +
     'is signed per the registry and goes through the durable outbox to the sender\'s registry address\n' +
     '(bash replyTo semantics: /hooks/<me>, or /hooks/agent with the echoed session key). Exit codes as `mesh send`.',
-  options: { subject, metadata, file, attachment, inline, encrypt, 'no-retry': noRetry, 'dry-run': dryRun },
+  options: { subject, metadata, file, attachment, inline, encrypt, 'clear-attachments': clearAttachments, 'no-retry': noRetry, 'dry-run': dryRun },
   examples: ['mesh reply msg_0b6c…  "All green: 3 replicas in sync"', 'mesh reply - "done" < original.json'],
   async run(ctx, args) {
     const [ref, ...rest] = args.positionals;
@@ -31,7 +30,7 @@ export const command: CommandSpec = {
     try {
       const original = resolveOriginal(node, refText);
       if (original.type !== 'request') ctx.out.warn(`message ${original.id} is a ${original.type}, not a request; replying anyway`);
-      const draft = draftFromArgs(ctx, args, (p) => attachFile(node, p));
+      const draft = draftFromArgs(ctx, args, node, original.from);
       const results = await replyToMessage(node, original, rest.join(' '), draft);
       const code = exitCodeFor(results);
       printResults(ctx, results, code);

@@ -1,4 +1,3 @@
-import { attachFile } from '../../node/attachments.ts';
 import { awaitResponse } from '../../node/await-response.ts';
 import { openNode } from '../../node/mesh-node.ts';
 import { sendMessage } from '../../node/send-message.ts';
@@ -29,7 +28,7 @@ export const command: CommandSpec = {
     if (!Number.isFinite(seconds) || seconds <= 0) throw new MeshError(MeshErrorCode.InvalidArgument, `--wait takes seconds, got "${waitText}"`);
     const node = openNode({ home: ctx.home, env: ctx.env });
     try {
-      const draft = draftFromArgs(ctx, args, (p) => attachFile(node, p));
+      const draft = draftFromArgs(ctx, args, node, target);
       const [result] = await sendMessage(node, { ...draft, target, type: 'request', body: rest.join(' ') });
       if (!result) throw new MeshError(MeshErrorCode.UnknownAgent, `no target "${target}"`);
       if (result.status === 'dry_run') {

@@ -1,9 +1,10 @@
 import { attachFile, inlineAttachment, urlAttachment } from '../../node/attachments.ts';
-import { openNode } from '../../node/mesh-node.ts';
-import { sendMessage, type SendInput, type TargetResult } from '../../node/send-message.ts';
+import { CLEAR_ATTACHMENTS_OPTION } from '../../node/compose.ts';
+import { openNode, type MeshNode } from '../../node/mesh-node.ts';
+import { checkTargetAttachmentEncryption, sendMessage, type SendInput, type TargetResult } from '../../node/send-message.ts';
 import { waitForDelivery } from '../../node/wait-delivery.ts';
 import { parseOrdered } from '../../protocol/canonical-json.ts';
-import { isMessageType, MESSAGE_TYPES, type Attachment } from '../../protocol/envelope.ts';
+import { isMessageType, MESSAGE_TYPES } from '../../protocol/envelope.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import type { JsonValue } from '../../protocol/json.ts';
 import { flag, list, str, type CliContext, type CommandSpec, type ParsedArgs } from '../command.ts';
@@ -23,9 +24,10 @@ export const messageOptions = {
   session: { type: 'string', placeholder: 'json', description: 'session JSON' },
   'session-key': { type: 'string', placeholder: 'key', description: 'shorthand for --session \'{"key":"<key>"}\'' },
   attachment: { type: 'string', multiple: true, placeholder: 'url[|mime|desc]', description: 'URL attachment' },
-  file: { type: 'string', multiple: true, placeholder: 'path', description: 'file attachment (inline below 64 KiB, else served by this node)' },
+  file: { type: 'string', multiple: true, placeholder: 'path', description: 'file attachment (inline below 64 KiB, else served by this node for the message\'s TTL)' },
   inline: { type: 'string', multiple: true, placeholder: 'base64', description: 'inline base64 attachment' },
-  encrypt: { type: 'boolean', description: 'encrypt the body with the peer\'s encryption key' },
+  encrypt: { type: 'boolean', description: 'encrypt the body, and for aes-256-gcm peers the attachments, with the peer\'s key' },
+  'clear-attachments': { type: 'boolean', description: 'with --encrypt: send attachments unencrypted to aes-256-cbc (bash) peers, which cannot decrypt them' },
   'no-retry': { type: 'boolean', description: 'one attempt only; a failure goes straight to dead letters' },
   'dry-run': { type: 'boolean', description: 'print the signed envelope(s); store and send nothing' },
 } as const;
@@ -44,8 +46,12 @@ function jsonOption(args: ParsedArgs, name: string, onInvalid: 'error' | 'string
   }
 }
 
-/** Builds the SendInput fields common to send/request/reply from parsed options. */
-export function draftFromArgs(ctx: CliContext, args: ParsedArgs, attach: (path: string) => Attachment): Omit<SendInput, 'target' | 'type' | 'body'> {
+/**
+ * Builds the SendInput fields common to send/request/reply from parsed options. `target` is where
+ * the message goes: an encrypted message whose attachments a target could only get in clear is
+ * refused here, before any --file is copied for serving.
+ */
+export function draftFromArgs(ctx: CliContext, args: ParsedArgs, node: MeshNode, target: string): Omit<SendInput, 'target' | 'type' | 'body'> {
   const ttlText = str(args, 'ttl');
   let ttlSeconds: number | undefined;
   if (ttlText !== undefined) {
@@ -60,11 +66,14 @@ export function draftFromArgs(ctx: CliContext, args: ParsedArgs, attach: (path: 
   let session = jsonOption(args, 'session', 'string', ctx.out);
   if (typeof session === 'string') session = new Map([['key', session]]);
   if (sessionKey !== undefined) session = new Map([['key', sessionKey]]);
-  const attachments: Attachment[] = [
-    ...list(args, 'attachment').map(urlAttachment),
-    ...list(args, 'inline').map(inlineAttachment),
-    ...list(args, 'file').map(attach),
-  ];
+  const encrypt = flag(args, 'encrypt');
+  const clearAttachments = flag(args, 'clear-attachments');
+  if (clearAttachments && !encrypt) ctx.out.warn(`${CLEAR_ATTACHMENTS_OPTION} has no effect without --encrypt`);
+  const urls = list(args, 'attachment').map(urlAttachment);
+  const inline = list(args, 'inline').map(inlineAttachment);
+  const files = list(args, 'file');
+  checkTargetAttachmentEncryption(node, target, { encrypt, clearAttachments }, urls.length + inline.length + files.length);
+  const attachments = [...urls, ...inline, ...files.map((p) => attachFile(node, p, ttlSeconds))];
   return {
     subject: str(args, 'subject'),
     priority: str(args, 'priority'),
@@ -76,7 +85,8 @@ export function draftFromArgs(ctx: CliContext, args: ParsedArgs, attach: (path: 
     replyContext: jsonOption(args, 'reply-context', 'string', ctx.out),
     session,
     attachments,
-    encrypt: flag(args, 'encrypt'),
+    encrypt,
+    clearAttachments,
     noRetry: flag(args, 'no-retry'),
     dryRun: flag(args, 'dry-run'),
   };
@@ -94,8 +104,19 @@ export function exitCodeFor(results: readonly TargetResult[]): number {
     : ExitCode.Error;
 }
 
+/** Said of every sent message whose attachments travelled in clear although --encrypt was given. */
+function clearNote(r: TargetResult): string {
+  return r.encrypted?.body === true && r.encrypted.attachments === false
+    ? ` (attachments NOT encrypted: ${CLEAR_ATTACHMENTS_OPTION})`
+    : '';
+}
+
 export function describe(out: Output, r: TargetResult, now: number): string {
   const http = r.httpStatus ? `HTTP ${r.httpStatus}` : r.error ?? '';
+  return `${describeStatus(out, r, http, now)}${r.status === 'error' ? '' : clearNote(r)}`;
+}
+
+function describeStatus(out: Output, r: TargetResult, http: string, now: number): string {
   switch (r.status) {
     case 'delivered': return `${out.style('green', '✓')} ${r.peer}: delivered (${http}) ${r.id}`;
     case 'queued': {
@@ -112,7 +133,7 @@ export function describe(out: Output, r: TargetResult, now: number): string {
 export async function runSend(ctx: CliContext, args: ParsedArgs, input: Omit<SendInput, keyof ReturnType<typeof draftFromArgs>> & Partial<SendInput>): Promise<{ code: number; results: TargetResult[] }> {
   const node = openNode({ home: ctx.home, env: ctx.env });
   try {
-    const draft = draftFromArgs(ctx, args, (p) => attachFile(node, p));
+    const draft = draftFromArgs(ctx, args, node, input.target);
     const results = await sendMessage(node, { ...draft, ...input } as SendInput);
     const waitText = str(args, 'wait-delivery');
     if (waitText !== undefined && !flag(args, 'dry-run')) {
@@ -157,6 +178,9 @@ export const command: CommandSpec = {
     'outbox and makes the first attempt at once; targets are sent concurrently. Message ids go to stdout, one\n' +
     'per delivered or queued target; progress goes to stderr. Later retries (after 5 s, 15 s, 60 s) are made by\n' +
     '`mesh serve` (or `mesh queue drain`); messages that fail for good go to dead letters (`mesh dlq`).\n' +
+    '--encrypt covers the body, and the attachments for aes-256-gcm peers; aes-256-cbc (bash) peers cannot\n' +
+    'decrypt attachments, so --encrypt with attachments to them is refused unless --clear-attachments (then they\n' +
+    'travel unencrypted). --json reports per target "encrypted": {"body": bool, "attachments": bool|"none"}.\n' +
     'Exit: 0 delivered, 10 queued for retry, 11 dead-lettered, 12 expired, 13 --wait-delivery timed out, 1/2 errors.',
   options: {
     ...messageOptions,

@@ -21,7 +21,8 @@ export class MemoryInboxRepo implements InboxRepo {
     }
     this.#rows.set(m.id, {
       id: m.id, from: m.from, to: m.to, type: m.type, correlationId: m.correlationId, conversationId: m.conversationId,
-      idempotencyKey: m.idempotencyKey, subject: m.subject, envelope: m.envelope, body: m.body, auth: m.auth,
+      idempotencyKey: m.idempotencyKey, subject: m.subject, envelope: m.envelope, body: m.body,
+      sealedAttachments: m.sealedAttachments ?? null, auth: m.auth,
       receivedAt: m.receivedAt, readAt: null, deliveryState: m.deliveryState, deliveryAttempts: 0, deliveryError: null,
       nextDeliveryAt: m.nextDeliveryAt, leaseUntil: 0,
     });

@@ -13,6 +13,7 @@ interface InboxRow {
   subject: string;
   envelope: string;
   body: string;
+  sealed_attachments: string | null;
   auth: string;
   received_at: number;
   read_at: number | null;
@@ -27,14 +28,14 @@ function toMessage(r: InboxRow): InboxMessage {
   return {
     id: r.id, from: r.from_agent, to: r.to_agent, type: r.type, correlationId: r.correlation_id,
     conversationId: r.conversation_id, idempotencyKey: r.idempotency_key, subject: r.subject,
-    envelope: r.envelope, body: r.body, auth: r.auth, receivedAt: r.received_at, readAt: r.read_at,
+    envelope: r.envelope, body: r.body, sealedAttachments: r.sealed_attachments, auth: r.auth, receivedAt: r.received_at, readAt: r.read_at,
     deliveryState: r.delivery_state, deliveryAttempts: r.delivery_attempts, deliveryError: r.delivery_error,
     nextDeliveryAt: r.next_delivery_at, leaseUntil: r.lease_until,
   };
 }
 
 const COLUMNS = `id, from_agent, to_agent, type, correlation_id, conversation_id, idempotency_key, subject, envelope,
-  body, auth, received_at, read_at, delivery_state, delivery_attempts, delivery_error, next_delivery_at, lease_until`;
+  body, sealed_attachments, auth, received_at, read_at, delivery_state, delivery_attempts, delivery_error, next_delivery_at, lease_until`;
 
 export class SqliteInboxRepo implements InboxRepo {
   readonly #db: SqliteDb;
@@ -54,10 +55,10 @@ export class SqliteInboxRepo implements InboxRepo {
       }
       db.run(
         `INSERT INTO inbox (id, from_agent, to_agent, type, correlation_id, conversation_id, idempotency_key, subject,
-           envelope, body, auth, received_at, delivery_state, next_delivery_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           envelope, body, sealed_attachments, auth, received_at, delivery_state, next_delivery_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         m.id, m.from, m.to, m.type, m.correlationId, m.conversationId, m.idempotencyKey, m.subject,
-        m.envelope, m.body, m.auth, m.receivedAt, m.deliveryState, m.nextDeliveryAt);
+        m.envelope, m.body, m.sealedAttachments ?? null, m.auth, m.receivedAt, m.deliveryState, m.nextDeliveryAt);
       return { inserted: true };
     });
   }
