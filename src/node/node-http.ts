@@ -6,24 +6,32 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver-app.ts';
 import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
+import { createRateLimiter } from '../transports/http/token-bucket.ts';
 import type { InboundRequest, InboundResult } from '../inbound/types.ts';
 import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
 import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
 import { createGroupCommit } from './group-commit.ts';
 import type { MeshNode } from './mesh-node.ts';
-import { inboundOf } from './node-inbound.ts';
+import { createNodeInbound } from './node-inbound.ts';
 
 export type { ReceiverApp, RunningReceiver };
 
+/** The answer to every message of a batch whose transaction could not commit: none was stored. */
+export function batchFailureResult(node: MeshNode, e: unknown): InboundResult {
+  node.logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
+  return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
+}
+
 export function createNodeApp(node: MeshNode, version: string, onAccepted?: () => void): ReceiverApp {
-  const pipeline = inboundOf(node);
+  const serve = node.config.serve;
+  // One budget per sender, charged by the pipeline once the sender is authenticated; the HTTP
+  // adapter only keeps a generous per-address limit in front of it.
+  const senderRateLimit = createRateLimiter({ clock: node.clock, ratePerSecond: serve.rateLimitPerSecond, burst: serve.rateLimitBurst });
+  const pipeline = createNodeInbound(node, senderRateLimit);
   const handleInGroup = createGroupCommit<InboundRequest, InboundResult>({
     store: node.store,
     handle: (req) => pipeline.handle(req),
-    onBatchFailure: (e) => {
-      node.logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
-      return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
-    },
+    onBatchFailure: (e) => batchFailureResult(node, e),
   });
   const app = createReceiverApp({
     agentName: node.self,
@@ -36,8 +44,8 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
     },
     clock: node.clock,
     logger: node.logger,
-    maxBodyBytes: node.config.serve.maxBodyBytes,
-    rateLimit: { ratePerSecond: node.config.serve.rateLimitPerSecond, burst: node.config.serve.rateLimitBurst },
+    maxBodyBytes: serve.maxBodyBytes,
+    addressRateLimit: { ratePerSecond: serve.addressRateLimitPerSecond, burst: serve.addressRateLimitBurst },
   });
   // Large attachments: one file per unguessable token, until it expires. Never a directory listing.
   app.get('/files/:token/:name', (c) => {

@@ -5,6 +5,7 @@
  * One pipeline and one adapter per node, created on first use.
  */
 import type { AgentDelivery } from '../ports/agent-delivery.ts';
+import type { RateLimit } from '../ports/rate-limit.ts';
 import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
 import type { InboundPipeline } from '../inbound/types.ts';
 import { createHandlerCommandDelivery } from '../transports/handler/handler-command.ts';
@@ -35,27 +36,36 @@ export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
   return adapter;
 }
 
-/** The node's inbound pipeline (unwrap → schema → auth → window/TTL/age → decrypt → nonce → persist). */
+/**
+ * A new inbound pipeline for the node (unwrap → schema → auth → window/TTL/age → decrypt → nonce →
+ * rate → persist). The daemon builds its own with the per-sender rate limit it keeps in memory.
+ */
+export function createNodeInbound(node: MeshNode, senderRateLimit?: RateLimit): InboundPipeline {
+  return createInboundPipeline({
+    self: node.self,
+    store: node.store,
+    peers: node.registry,
+    keys: node.keys,
+    clock: node.clock,
+    events: node.events,
+    audit: node.audit,
+    logger: node.logger,
+    options: {
+      replayWindowMs: node.config.inbound.replayWindowMs,
+      maxMessageAgeMs: node.config.inbound.maxMessageAgeMs,
+      futureSkewMs: node.config.inbound.futureSkewMs,
+      acceptUnknownSenders: node.config.inbound.acceptUnknownSenders,
+      handOff: agentDeliveryOf(node) !== null,
+    },
+    ...(senderRateLimit === undefined ? {} : { senderRateLimit }),
+  });
+}
+
+/** The node's shared pipeline for one-shot commands (`mesh receive`, `mesh reply`): no rate limit. */
 export function inboundOf(node: MeshNode): InboundPipeline {
   let p = pipelines.get(node);
   if (p === undefined) {
-    p = createInboundPipeline({
-      self: node.self,
-      store: node.store,
-      peers: node.registry,
-      keys: node.keys,
-      clock: node.clock,
-      events: node.events,
-      audit: node.audit,
-      logger: node.logger,
-      options: {
-        replayWindowMs: node.config.inbound.replayWindowMs,
-        maxMessageAgeMs: node.config.inbound.maxMessageAgeMs,
-        futureSkewMs: node.config.inbound.futureSkewMs,
-        acceptUnknownSenders: node.config.inbound.acceptUnknownSenders,
-        handOff: agentDeliveryOf(node) !== null,
-      },
-    });
+    p = createNodeInbound(node);
     pipelines.set(node, p);
   }
   return p;
