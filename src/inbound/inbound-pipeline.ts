@@ -21,6 +21,8 @@
  *    remedy. This is the same trust the message itself gets.
  *  - senders missing from the registry (acceptUnknownSenders): their names prove nothing, so they
  *    share ONE budget; inventing names does not buy more.
+ * Storage: a full disk (STORE_FULL from the store) is answered 507 `storage_full` and logged as
+ * such with the database path, so the sender retries later; nothing is acknowledged.
  * A repeated id is answered 200 {duplicate:true} before the nonce check, so a sender retrying a
  * message we already stored gets a success, not a replay error. That holds for a retry older than
  * its acceptance period too (the sender's first attempt got through but the answer was lost): an
@@ -122,11 +124,14 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   function refused(r: InboundRejection, seen: Seen): InboundResult {
     const entry = auditEntry(`rejected_${r.code}`, seen.envelope, r.message, seen);
     logger.info('inbound: message refused', { code: r.code, from: entry.from, id: entry.id });
-    try {
-      audit.record(entry);
-      events.emit({ type: 'message.rejected', from: entry.from, id: entry.id, code: r.code });
-    } catch (e) {
-      logger.error('inbound: could not record a refusal', { code: r.code, error: errorText(e) });
+    // A full disk refuses the audit row too: the error log line is the record.
+    if (r.code !== WireCode.StorageFull) {
+      try {
+        audit.record(entry);
+        events.emit({ type: 'message.rejected', from: entry.from, id: entry.id, code: r.code });
+      } catch (e) {
+        logger.error('inbound: could not record a refusal', { code: r.code, error: errorText(e) });
+      }
     }
     const body: InboundResult['body'] = { ok: false, code: r.code, error: r.message };
     if (seen.envelope) body.id = seen.envelope.id;
@@ -273,6 +278,10 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
         return run(req, seen);
       } catch (e) {
         if (e instanceof InboundRejection) return refused(e, seen);
+        if (isMeshError(e) && e.code === MeshErrorCode.StoreFull) {
+          logger.error('inbound: disk full: message not stored', { path: e.details['path'] ?? null, id: seen.envelope?.id ?? null });
+          return refused(new InboundRejection(WireCode.StorageFull, 'the receiver is out of storage space; try again later'), seen);
+        }
         logger.error('inbound: internal error while handling a message', { error: errorText(e) });
         return refused(new InboundRejection(WireCode.Internal, 'internal error'), seen);
       }

@@ -8,6 +8,8 @@ import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver
 import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
 import { createRateLimiter } from '../transports/http/token-bucket.ts';
 import type { InboundRequest, InboundResult } from '../inbound/types.ts';
+import type { Logger } from '../ports/logger.ts';
+import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
 import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -16,9 +18,17 @@ import { createNodeInbound } from './node-inbound.ts';
 
 export type { ReceiverApp, RunningReceiver };
 
-/** The answer to every message of a batch whose transaction could not commit: none was stored. */
-export function batchFailureResult(node: MeshNode, e: unknown): InboundResult {
-  node.logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
+/**
+ * The answer to every message of a batch whose transaction could not commit: none was stored, so
+ * none is acknowledged. A full disk says so (507 storage_full: the sender retries later) and the
+ * log names the database, so the operator knows what to free.
+ */
+export function batchFailureResult(logger: Logger, e: unknown): InboundResult {
+  if (isMeshError(e) && e.code === MeshErrorCode.StoreFull) {
+    logger.error('inbound: disk full: could not store a batch of messages', { path: e.details['path'] ?? null });
+    return { status: wireCodeStatus[WireCode.StorageFull], body: { ok: false, code: WireCode.StorageFull, error: 'the receiver is out of storage space; try again later' } };
+  }
+  logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
   return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
 }
 
@@ -31,7 +41,7 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
   const handleInGroup = createGroupCommit<InboundRequest, InboundResult>({
     store: node.store,
     handle: (req) => pipeline.handle(req),
-    onBatchFailure: (e) => batchFailureResult(node, e),
+    onBatchFailure: (e) => batchFailureResult(node.logger, e),
   });
   const app = createReceiverApp({
     agentName: node.self,

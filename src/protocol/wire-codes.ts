@@ -21,6 +21,8 @@ export const WireCode = {
   Duplicate: 'duplicate',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
+  /** The receiver's disk (or database size cap) is full: nothing was stored, retry later. */
+  StorageFull: 'storage_full',
   Internal: 'internal_error',
 } as const;
 export type WireCode = (typeof WireCode)[keyof typeof WireCode];
@@ -44,5 +46,6 @@ export const wireCodeStatus: Readonly<Record<WireCode, number>> = {
   duplicate: 200,
   not_found: 404,
   method_not_allowed: 405,
+  storage_full: 507,
   internal_error: 500,
 };
