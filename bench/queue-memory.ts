@@ -88,14 +88,14 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
   // beta must not throttle the backlog: raise its per-sender limit. Its acceptance rules stay the
   // defaults: messages older than the 5-minute replay window are accepted because their TTL (4 h)
   // has not run out (inbound.maxMessageAgeMs, 24 h, caps that).
-  patchNodeConfig(pair.b, { serve: { rateLimitPerSecond: 100_000, rateLimitBurst: 100_000 } });
+  patchNodeConfig(pair.b, { serve: { rateLimitPerSecond: 100_000, rateLimitBurst: 100_000, addressRateLimitPerSecond: 1_000_000, addressRateLimitBurst: 1_000_000 } });
 
   ctx.log(`enqueueing ${MESSAGES} signed messages for beta (port ${betaPort}, closed)`);
   const enqueueMs = enqueueBacklog(pair.a);
   const rows: BenchRow[] = [row({ name: `enqueue ${MESSAGES} (compose + sign + insert, ${BATCH}/transaction)`, value: (MESSAGES / enqueueMs) * 1000, unit: 'msg/s' })];
   const notes: string[] = [
     `alpha's config/mesh.json: delivery.retryDelaysMs ${JSON.stringify(RETRY_DELAYS_MS)}, breakerCooldownMs ${BREAKER_COOLDOWN_MS} (defaults: [0,5000,15000,60000], 60000); messages have ttl ${TTL_SECONDS} s.`,
-    `beta's config/mesh.json: serve.rateLimitPerSecond/Burst 100000 (the default 20/s per sender, answered with 429 + Retry-After, would pace the drain at 20 msg/s); inbound acceptance at its defaults (queued messages past the 5-min window are accepted within their 4 h TTL).`,
+    `beta's config/mesh.json: serve.rateLimitPerSecond/Burst 100000 (the default 20/s per sender, answered with 429 + Retry-After, would pace the drain at 20 msg/s) and serve.addressRateLimitPerSecond/Burst 1000000 (the default 200/s per client address would too); inbound acceptance at its defaults (queued messages past the 5-min window are accepted within their 4 h TTL).`,
   ];
   const details: Record<string, unknown> = { messages: MESSAGES, enqueueMs: round(enqueueMs), retryDelaysMs: RETRY_DELAYS_MS };
 

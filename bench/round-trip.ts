@@ -103,7 +103,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
   ctx.log('setting up alpha and beta with the CLI');
   const pair = createPair(ctx.dir, alphaPort, betaPort);
   // The default per-sender token bucket (20/s, burst 100) would answer 429 to this many back-to-back requests.
-  for (const home of [pair.a, pair.b]) patchNodeConfig(home, { serve: { rateLimitPerSecond: 10_000, rateLimitBurst: 10_000 } });
+  for (const home of [pair.a, pair.b]) patchNodeConfig(home, { serve: { rateLimitPerSecond: 10_000, rateLimitBurst: 10_000, addressRateLimitPerSecond: 1_000_000, addressRateLimitBurst: 1_000_000 } });
   const handler = join(ctx.dir, 'answer.sh');
   writeFileSync(handler, '#!/bin/sh\ncat >/dev/null\necho pong\n');
   chmodSync(handler, 0o755);
@@ -141,7 +141,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
       ],
       notes: [
         `${RUNS} round trips each (p99 of ${RUNS} samples is close to the maximum); the inbox is polled every ${POLL_MS} ms, which adds up to that much.`,
-        'Both daemons run with serve.rateLimitPerSecond/rateLimitBurst raised to 10000 (the default 20/s per sender would throttle back-to-back requests).',
+        'Both daemons run with serve.rateLimitPerSecond/rateLimitBurst raised to 10000 and serve.addressRateLimitPerSecond/Burst to 1000000 (the default 20/s per sender and 200/s per address would throttle back-to-back requests).',
         'Both paths make two HTTP hops and start the same handler script once; MESH adds signing and verification, SQLite persistence on both nodes, and the hand-off worker.',
       ],
       details: {

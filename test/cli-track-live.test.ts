@@ -39,7 +39,7 @@ test('a request answered by a real peer shows as answered, with the reply body',
   try {
     for (const name of ['alpha', 'beta'] as const) {
       const app = createReceiverApp({
-        agentName: name, version: 'test', hookToken: selfToken(homes[name], name), rateLimit: false,
+        agentName: name, version: 'test', hookToken: selfToken(homes[name], name), addressRateLimit: false,
         handle: (req) => {
           const node = nodes[name];
           if (node === undefined) return { status: 503, body: { ok: false } };

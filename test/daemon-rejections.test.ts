@@ -1,6 +1,6 @@
 /**
  * Every refusal path of a real `mesh serve` receiver, over HTTP on loopback: hook token, body size,
- * per-sender rate limit, signatures, replayed nonces, timestamps and TTL, malformed input, unknown
+ * junk that must not spend a sender's rate budget, signatures, replayed nonces, timestamps and TTL, malformed input, unknown
  * senders, wrong recipients. Each answer's status and JSON code is checked, and at the end nothing
  * that was refused may be in the receiver's inbox.
  *
@@ -129,15 +129,11 @@ describe('mesh serve refuses what it must, over real HTTP', { timeout: 120_000 }
     expectRefusal(await post(stream), 413, 'payload_too_large');
   });
 
-  test('per-sender rate limit → 429 with Retry-After; other senders are not affected', async () => {
+  test('junk naming a sender never spends that sender\'s rate budget (it is refused for what it is)', async () => {
     const answers: Answer[] = [];
-    // The bucket is keyed by the path's sender and checked before the envelope is read.
-    for (let i = 0; i < RATE_BURST + 10; i++) answers.push(await post('{}', { sender: 'flooder' }));
-    const limited = answers.filter((a) => a.status === 429);
-    assert.ok(limited.length >= 5, `expected some 429s, got statuses ${answers.map((a) => a.status).join(',')}`);
-    assert.ok(answers.slice(0, RATE_BURST - 2).every((a) => a.status !== 429), 'the burst is honoured');
-    expectRefusal(limited[0] as Answer, 429, 'rate_limited');
-    assert.match(limited[0]?.headers.get('retry-after') ?? '', /^\d+$/);
+    // More junk than alpha's whole burst: before the fix it was charged to alpha and alpha got 429.
+    for (let i = 0; i < RATE_BURST + 10; i++) answers.push(await post('{}', { sender: 'alpha' }));
+    assert.deepEqual([...new Set(answers.map((a) => `${a.status} ${a.body.code ?? ''}`))], ['400 malformed_body']);
     assert.equal((await send(signed(envelope()))).status, 202, 'alpha still gets through');
   });
 

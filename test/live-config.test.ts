@@ -151,6 +151,19 @@ describe('a running daemon applies configuration changes to the next message', {
     assert.ok((await bodies(beta)).includes('while the files are broken'));
   });
 
+  test('a lower serve.maxBodyBytes applies to the next message', async () => {
+    beta.updateConfig({ serve: { maxBodyBytes: 1024 } });
+    try {
+      const big = await send(alpha, 'beta', 'x'.repeat(2000));
+      assert.equal(big.code, DEAD_LETTERED, big.out);
+      assert.match(big.out, /413|payload_too_large/);
+    } finally {
+      beta.updateConfig({ serve: { maxBodyBytes: 262144 } });
+    }
+    const ok = await send(alpha, 'beta', 'y'.repeat(2000));
+    assert.equal(ok.code, SENT, ok.out);
+  });
+
   test('the hand-off follows config/mesh.json: switched to a handler, the next message reaches it', async () => {
     const seen = cluster.path('handled.txt');
     const handler = cluster.script('record.sh', `#!/bin/sh\ncat >> '${seen}'\necho >> '${seen}'\n`);

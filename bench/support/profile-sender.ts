@@ -16,7 +16,7 @@ import { freePort, startServe } from './processes.ts';
 const seconds = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'mesh-profile-'));
 const pair = createPair(dir, await freePort(), await freePort());
-patchNodeConfig(pair.b, { serve: { rateLimitPerSecond: 100_000, rateLimitBurst: 100_000 } });
+patchNodeConfig(pair.b, { serve: { rateLimitPerSecond: 100_000, rateLimitBurst: 100_000, addressRateLimitPerSecond: 1_000_000, addressRateLimitBurst: 1_000_000 } });
 const beta = await startServe(pair.b, pair.betaPort, join(dir, 'beta.log'));
 const node = openNode({ home: pair.a, env: {} });
 let ok = 0;

@@ -27,7 +27,7 @@ export interface AttemptOutcome {
   attempts: number;
   /** HTTP status of this attempt, when the peer answered. */
   httpStatus?: number;
-  /** Error code of this attempt (`http_503`, `timeout`, `client_error_404`…). */
+  /** Error code of this attempt (`http_503`, `timeout`, `client_error_404`, `client_error_403:signature_invalid`…). */
   error?: string;
   /** queued: `retry_scheduled` | `circuit_open` | `throttled`; dead_lettered: the dead-letter reason. */
   reason?: string;
@@ -142,7 +142,7 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
     const nextAttemptAt = Math.max(done + wait, ctx.peerHolds.get(msg.peer) ?? 0);
     ctx.peerHolds.set(msg.peer, nextAttemptAt);
     store.outbox.release(id, nextAttemptAt);
-    report(ctx, msg, 'throttled', done, `http_429; next attempt ${new Date(nextAttemptAt).toISOString()}`, null, header);
+    report(ctx, msg, 'throttled', done, `${c.reason}; next attempt ${new Date(nextAttemptAt).toISOString()}`, null, header);
     return { id, status: 'queued', attempts: msg.attempts, error: c.reason, reason: 'throttled', nextAttemptAt, httpStatus: 429 };
   }
   if (c.verdict === 'transient' && c.retryAfterMs !== null) {

@@ -59,10 +59,55 @@ describe('classifyResult', () => {
   });
 });
 
+describe('the peer\'s wire code in the reason', () => {
+  const answer = (status: number, body: string): TransportResult =>
+    ({ status, networkError: null, retryAfterMs: null, bodySnippet: body, elapsedMs: 1 });
+  const refusal = (code: unknown): string => JSON.stringify({ ok: false, code, error: 'signature does not verify' });
+
+  test('a MESH refusal body adds its code after bash\'s client_error_<status>', () => {
+    const c = classifyResult(answer(403, refusal('signature_invalid')));
+    assert.deepEqual({ verdict: c.verdict, reason: c.reason }, { verdict: 'permanent', reason: 'client_error_403:signature_invalid' });
+    assert.match(c.reason, /^client_error_403/, 'the bash prefix stays');
+  });
+
+  test('transient and throttled answers carry it too; 507 storage_full stays transient', () => {
+    const full = classifyResult(answer(507, refusal('storage_full')));
+    assert.deepEqual({ verdict: full.verdict, reason: full.reason, breaker: full.breaker }, { verdict: 'transient', reason: 'http_507:storage_full', breaker: 'failure' });
+    assert.equal(classifyResult(answer(429, refusal('rate_limited'))).reason, 'http_429:rate_limited');
+    assert.equal(classifyResult(answer(202, '{"ok":true,"id":"msg_x"}')).reason, 'http_202');
+  });
+
+  test('anything but a short lowercase code in a JSON refusal is ignored, never echoed', () => {
+    const ignored = [
+      '',
+      'signature_invalid',
+      'Forbidden',
+      '<html>403</html>',
+      refusal('Signature_Invalid'),
+      refusal('a'.repeat(41)),
+      refusal('bad code'),
+      refusal('bad\ncode'),
+      refusal('\u001b[31mred'),
+      refusal('client-error'),
+      refusal(403),
+      refusal(null),
+      JSON.stringify({ ok: true, code: 'signature_invalid' }),
+      JSON.stringify({ code: 'signature_invalid' }),
+      JSON.stringify([{ ok: false, code: 'signature_invalid' }]),
+      JSON.stringify({ ok: false, error: { code: 'signature_invalid' } }),
+      `${refusal('signature_invalid').slice(0, -1)},"pad":"${'x'.repeat(5000)}"}`,
+      refusal('signature_invalid').slice(0, 30),
+    ];
+    for (const body of ignored) assert.equal(classifyResult(answer(403, body)).reason, 'client_error_403', body.slice(0, 80));
+    assert.equal(classifyResult(answer(403, refusal('a'.repeat(40)))).reason, `client_error_403:${'a'.repeat(40)}`);
+  });
+});
+
 test('only recoverable dead-letter reasons are replayed automatically', () => {
   assert.equal(isAutoReplayable('all_retries_exhausted'), true);
   assert.equal(isAutoReplayable('circuit_open'), true);
   assert.equal(isAutoReplayable('unknown_peer'), true);
   assert.equal(isAutoReplayable('client_error_401'), false);
+  assert.equal(isAutoReplayable('client_error_403:signature_invalid'), false);
   assert.equal(isAutoReplayable('expired'), false);
 });

@@ -13,8 +13,14 @@
  *
  * Unlike bash MESH a 4xx never opens the circuit (bash-mesh-behavior.md §13.2 item 20): a peer that
  * answers "bad request" is up, and holding its other messages would not help.
+ *
+ * When the peer explains a refusal with a MESH wire code (`{"ok":false,"code":"signature_invalid"}`),
+ * the code is appended to the reason: `client_error_403:signature_invalid`, `http_507:storage_full`.
+ * bash's `client_error_<status>` stays the prefix (bash-mesh-behavior.md §14 A.4), and the code is
+ * validated (PEER_CODE_RE), never free peer text.
  */
 import type { TransportResult } from '../ports/transport.ts';
+import { peerCodeOf } from '../protocol/wire-codes.ts';
 
 export type DeliveryVerdict = 'delivered' | 'transient' | 'throttled' | 'permanent';
 
@@ -25,7 +31,8 @@ export interface Classification {
   verdict: DeliveryVerdict;
   /**
    * Short secret-free code: `http_<status>` (delivered/transient), `client_error_<status>`
-   * (permanent, also the dead-letter reason), or the transport's network error code.
+   * (permanent, also the dead-letter reason), either followed by `:<peer's wire code>` when the peer
+   * gave one, or the transport's network error code.
    */
   reason: string;
   breaker: BreakerEffect;
@@ -45,14 +52,16 @@ export function classifyResult(r: TransportResult): Classification {
     return { verdict: 'delivered', reason: `http_${status}`, breaker: 'success', retryAfterMs: null };
   }
   const retryAfterMs = r.retryAfterMs !== null && r.retryAfterMs > 0 ? r.retryAfterMs : null;
+  const code = peerCodeOf(r.bodySnippet);
+  const withCode = (base: string): string => (code === null ? base : `${base}:${code}`);
   if (status >= 400 && status <= 499) {
-    if (status === 429) return { verdict: 'throttled', reason: 'http_429', breaker: 'success', retryAfterMs };
+    if (status === 429) return { verdict: 'throttled', reason: withCode('http_429'), breaker: 'success', retryAfterMs };
     if (TRANSIENT_4XX.has(status)) {
-      return { verdict: 'transient', reason: `http_${status}`, breaker: 'success', retryAfterMs };
+      return { verdict: 'transient', reason: withCode(`http_${status}`), breaker: 'success', retryAfterMs };
     }
-    return { verdict: 'permanent', reason: `client_error_${status}`, breaker: 'success', retryAfterMs: null };
+    return { verdict: 'permanent', reason: withCode(`client_error_${status}`), breaker: 'success', retryAfterMs: null };
   }
-  return { verdict: 'transient', reason: `http_${status}`, breaker: 'failure', retryAfterMs };
+  return { verdict: 'transient', reason: withCode(`http_${status}`), breaker: 'failure', retryAfterMs };
 }
 
 /**

@@ -6,8 +6,24 @@
  *   sender → signature per the sender's policy → timestamp, TTL and age (freshness.ts) → decrypt
  *   (body, and the attachments that travelled inside the ciphertext: validated like clear ones) →
  *   one transaction: de-duplicate by id, replay check on the nonce (recorded only now, after
- *   authentication, so a forged copy cannot burn a genuine message's nonce), insert (de-duplicates
- *   by (from, idempotencyKey) too), audit `received`, event `message.received`.
+ *   authentication, so a forged copy cannot burn a genuine message's nonce), per-sender rate limit,
+ *   insert (de-duplicates by (from, idempotencyKey) too), audit `received`, event `message.received`.
+ *
+ * Per-sender rate limit (deps.senderRateLimit): one budget per sender, whatever the URL path
+ * (`/hooks/<sender>` and `/hooks/agent` alike), charged only for a message that passed every check
+ * above and would be stored now. So junk, forgeries, stale messages, replays and duplicates naming
+ * a sender never spend its budget. A refused message is not stored and its nonce is not kept (the
+ * check throws inside the transaction, which undoes the nonce record): the sender may send it again
+ * after the Retry-After. "Authenticated sender" depends on the sender's signing policy:
+ *  - hmac / ed25519 (or a valid signature from a peer on 'none'): the signature proves the sender.
+ *  - 'none', unsigned: only the hook token (checked by the HTTP layer), the registry entry and the
+ *    URL path back the claim. Every peer holds the same hook token, so any of them can spend an
+ *    unsigned peer's budget by claiming its name; signing (`mesh keygen <peer> --enable`) is the
+ *    remedy. This is the same trust the message itself gets.
+ *  - senders missing from the registry (acceptUnknownSenders): their names prove nothing, so they
+ *    share ONE budget; inventing names does not buy more.
+ * Storage: a full disk (STORE_FULL from the store) is answered 507 `storage_full` and logged as
+ * such with the database path, so the sender retries later; nothing is acknowledged.
  * A repeated id is answered 200 {duplicate:true} before the nonce check, so a sender retrying a
  * message we already stored gets a success, not a replay error. That holds for a retry older than
  * its acceptance period too (the sender's first attempt got through but the answer was lost): an
@@ -30,7 +46,7 @@
  *    replay window, which the inbox retention (at least a day) outlasts.
  * A copy under a new id must be re-signed, which only the sender can do; with the same nonce it is
  * still a replay.
- * Bearer tokens, body size and rate limits belong to the HTTP layer in front of this.
+ * Bearer tokens, body size and the per-address rate limit belong to the HTTP layer in front of this.
  */
 import type { PeerConfig } from '../ports/peers.ts';
 import type { AuditEntry, NewInboxMessage } from '../ports/store.ts';
@@ -51,6 +67,8 @@ import type { InboundAuth, InboundDeps, InboundOptions, InboundPipeline, Inbound
 export const DEFAULT_REPLAY_WINDOW_MS = 300_000;
 export const DEFAULT_FUTURE_SKEW_MS = 60_000;
 export const DEFAULT_MAX_MESSAGE_AGE_MS = 86_400_000;
+/** The rate-limit key all senders missing from the registry share (not a valid agent name). */
+export const UNREGISTERED_SENDERS_RATE_KEY = '*unregistered';
 
 /** What is known about a message so far, for the audit line of a refusal. */
 interface Seen {
@@ -102,7 +120,7 @@ function resolvePolicy(o: InboundOptions): Policy {
 }
 
 export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
-  const { self, store, peers, keys, clock, events, audit, logger } = deps;
+  const { self, store, peers, keys, clock, events, audit, logger, senderRateLimit } = deps;
   const optionsSource = deps.options;
   let policyInput = typeof optionsSource === 'function' ? optionsSource() : optionsSource;
   let policy = resolvePolicy(policyInput);
@@ -143,15 +161,29 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   function refused(r: InboundRejection, seen: Seen): InboundResult {
     const entry = auditEntry(`rejected_${r.code}`, seen.envelope, r.message, seen);
     logger.info('inbound: message refused', { code: r.code, from: entry.from, id: entry.id });
-    try {
-      audit.record(entry);
-      events.emit({ type: 'message.rejected', from: entry.from, id: entry.id, code: r.code });
-    } catch (e) {
-      logger.error('inbound: could not record a refusal', { code: r.code, error: errorText(e) });
+    // A full disk refuses the audit row too: the error log line is the record.
+    if (r.code !== WireCode.StorageFull) {
+      try {
+        audit.record(entry);
+        events.emit({ type: 'message.rejected', from: entry.from, id: entry.id, code: r.code });
+      } catch (e) {
+        logger.error('inbound: could not record a refusal', { code: r.code, error: errorText(e) });
+      }
     }
     const body: InboundResult['body'] = { ok: false, code: r.code, error: r.message };
     if (seen.envelope) body.id = seen.envelope.id;
-    return { status: wireCodeStatus[r.code], body };
+    const result: InboundResult = { status: wireCodeStatus[r.code], body };
+    if (r.retryAfterMs !== null) result.retryAfterMs = r.retryAfterMs;
+    return result;
+  }
+
+  /** Spends one unit of the sender's budget, or refuses the message (see the header). */
+  function chargeSender(env: Envelope, peer: PeerConfig | null): void {
+    if (senderRateLimit === undefined) return;
+    const decision = senderRateLimit.take(peer === null ? UNREGISTERED_SENDERS_RATE_KEY : env.from);
+    if (!decision.ok) {
+      throw new InboundRejection(WireCode.RateLimited, 'rate limit exceeded for this sender', decision.retryAfterMs);
+    }
   }
 
   function knownSender(env: Envelope, pathSender: string | null, acceptUnknownSenders: boolean): PeerConfig | null {
@@ -212,7 +244,10 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     return recordDuplicate(env, row.id, 'same id, past its acceptance period');
   }
 
-  function persist(env: Envelope, envelopeText: string, plaintext: Plaintext, auth: InboundAuth, now: number, nonceExpiresAt: number, deliveryState: Policy['deliveryState']): Stored {
+  function persist(
+    env: Envelope, peer: PeerConfig | null, envelopeText: string, plaintext: Plaintext, auth: InboundAuth, now: number, nonceExpiresAt: number,
+    deliveryState: Policy['deliveryState'],
+  ): Stored {
     const row: NewInboxMessage = {
       id: env.id,
       from: env.from,
@@ -235,6 +270,8 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       if (env.nonce !== null && !store.nonces.checkAndRecord(env.from, env.nonce, now, nonceExpiresAt)) {
         return { kind: 'replay' };
       }
+      // Throws when over the limit: the transaction undoes the nonce just recorded.
+      chargeSender(env, peer);
       const inserted = store.inbox.insert(row);
       if (!inserted.inserted) return recordDuplicate(env, inserted.existingId, 'same idempotencyKey');
       audit.record({ ...auditEntry('received', env, `auth=${auth}`, {}), ts: now, subject: env.payload.subject });
@@ -272,7 +309,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     const plaintext = decrypt(env, peer);
 
     const nonceExpiresAt = Math.max(now + policy.minNonceTtlMs, freshness.acceptUntilMs + policy.freshness.futureSkewMs);
-    const stored = persist(env, received.envelopeText, plaintext, auth, now, nonceExpiresAt, policy.deliveryState);
+    const stored = persist(env, peer, received.envelopeText, plaintext, auth, now, nonceExpiresAt, policy.deliveryState);
     if (stored.kind === 'replay') return reject(WireCode.Replay, 'nonce already seen');
     if (stored.kind === 'duplicate') return duplicateAck(stored, env, auth, received.sessionKey);
     logger.debug('inbound: message accepted', { id: env.id, from: env.from, type: env.type, auth });
@@ -293,6 +330,10 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
         return run(req, seen);
       } catch (e) {
         if (e instanceof InboundRejection) return refused(e, seen);
+        if (isMeshError(e) && e.code === MeshErrorCode.StoreFull) {
+          logger.error('inbound: disk full: message not stored', { path: e.details['path'] ?? null, id: seen.envelope?.id ?? null });
+          return refused(new InboundRejection(WireCode.StorageFull, 'the receiver is out of storage space; try again later'), seen);
+        }
         logger.error('inbound: internal error while handling a message', { error: errorText(e) });
         return refused(new InboundRejection(WireCode.Internal, 'internal error'), seen);
       }

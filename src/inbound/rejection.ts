@@ -7,10 +7,13 @@ import type { WireCode } from '../protocol/wire-codes.ts';
 export class InboundRejection extends Error {
   override readonly name = 'InboundRejection';
   readonly code: WireCode;
+  /** With rate_limited: when the sender may try again. */
+  readonly retryAfterMs: number | null;
 
-  constructor(code: WireCode, reason: string) {
+  constructor(code: WireCode, reason: string, retryAfterMs: number | null = null) {
     super(reason);
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

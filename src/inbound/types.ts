@@ -1,13 +1,14 @@
 /**
  * Contract of the inbound pipeline (ARCHITECTURE.md §2 "Inbound"): the HTTP hook route and
- * `mesh receive` hand it the request body after their own checks (bearer token, size and rate
- * limits), and answer with the status and JSON body it returns.
+ * `mesh receive` hand it the request body after their own checks (bearer token, size, per-address
+ * rate limit), and answer with the status and JSON body it returns.
  */
 import type { Clock } from '../ports/clock.ts';
 import type { AuditSink, EventSink } from '../ports/events.ts';
 import type { KeyStore } from '../ports/keys.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PeerDirectory } from '../ports/peers.ts';
+import type { RateLimit } from '../ports/rate-limit.ts';
 import type { Store } from '../ports/store.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 import type { WireCode } from '../protocol/wire-codes.ts';
@@ -44,6 +45,8 @@ export interface InboundResult {
    * the envelope): prefer the envelope's replyContext.sessionKey when the sender is authenticated.
    */
   sessionKey?: string | null;
+  /** With a 429: how long until the sender may send again (the HTTP layer sends it as Retry-After). */
+  retryAfterMs?: number;
 }
 
 export interface InboundOptions {
@@ -74,6 +77,12 @@ export interface InboundDeps {
   logger: Logger;
   /** Fixed options, or a function read for each message (live configuration). */
   options: InboundOptions | (() => InboundOptions);
+  /**
+   * Per-sender rate limit, charged once per new message of an authenticated sender (see
+   * inbound-pipeline.ts for what "authenticated" means per signing policy). Absent: no limit, as for
+   * one-shot commands (`mesh receive`, `mesh reply`) where an in-memory budget would mean nothing.
+   */
+  senderRateLimit?: RateLimit;
 }
 
 export interface InboundPipeline {

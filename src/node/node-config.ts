@@ -11,7 +11,13 @@ export const DEFAULT_SERVE_PORT = 18790;
 export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
 
 export interface NodeConfig {
-  serve: { host: string; port: number; maxBodyBytes: number; rateLimitPerSecond: number; rateLimitBurst: number };
+  serve: {
+    host: string; port: number; maxBodyBytes: number;
+    /** Per authenticated sender (charged by the inbound pipeline). */
+    rateLimitPerSecond: number; rateLimitBurst: number;
+    /** Per client address, before authentication (charged by the HTTP receiver; protects CPU). */
+    addressRateLimitPerSecond: number; addressRateLimitBurst: number;
+  };
   delivery: { retryDelaysMs: number[]; requestTimeoutMs: number; connectTimeoutMs: number; breakerFailureThreshold: number; breakerCooldownMs: number };
   inbound: { replayWindowMs: number; maxMessageAgeMs: number; futureSkewMs: number; acceptUnknownSenders: boolean; handOff: HandOffMode };
   handler: { command: string[]; timeoutMs: number } | null;
@@ -21,7 +27,10 @@ export interface NodeConfig {
 
 export function defaultNodeConfig(): NodeConfig {
   return {
-    serve: { host: '127.0.0.1', port: DEFAULT_SERVE_PORT, maxBodyBytes: 256 * 1024, rateLimitPerSecond: 20, rateLimitBurst: 100 },
+    serve: {
+      host: '127.0.0.1', port: DEFAULT_SERVE_PORT, maxBodyBytes: 256 * 1024, rateLimitPerSecond: 20, rateLimitBurst: 100,
+      addressRateLimitPerSecond: 200, addressRateLimitBurst: 1000,
+    },
     delivery: { retryDelaysMs: [0, 5_000, 15_000, 60_000], requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, breakerFailureThreshold: 3, breakerCooldownMs: 60_000 },
     inbound: { replayWindowMs: 300_000, maxMessageAgeMs: 86_400_000, futureSkewMs: 60_000, acceptUnknownSenders: false, handOff: 'inbox' },
     handler: null,
@@ -81,7 +90,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
-  const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst']);
+  const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
   const dl = r.section(raw, 'delivery', ['retryDelaysMs', 'requestTimeoutMs', 'connectTimeoutMs', 'breakerFailureThreshold', 'breakerCooldownMs']);
   const ib = r.section(raw, 'inbound', ['replayWindowMs', 'maxMessageAgeMs', 'futureSkewMs', 'acceptUnknownSenders', 'handOff']);
   const h = r.section(raw, 'handler', ['command', 'timeoutMs']);
@@ -102,6 +111,8 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       maxBodyBytes: r.int(s, 'serve', 'maxBodyBytes', d.serve.maxBodyBytes, 1024, 64 * 1024 * 1024),
       rateLimitPerSecond: r.int(s, 'serve', 'rateLimitPerSecond', d.serve.rateLimitPerSecond, 1, 100_000),
       rateLimitBurst: r.int(s, 'serve', 'rateLimitBurst', d.serve.rateLimitBurst, 1, 1_000_000),
+      addressRateLimitPerSecond: r.int(s, 'serve', 'addressRateLimitPerSecond', d.serve.addressRateLimitPerSecond, 1, 1_000_000),
+      addressRateLimitBurst: r.int(s, 'serve', 'addressRateLimitBurst', d.serve.addressRateLimitBurst, 1, 1_000_000),
     },
     delivery: {
       retryDelaysMs: (retry as number[] | undefined) ?? d.delivery.retryDelaysMs,

@@ -7,23 +7,41 @@ import { Readable } from 'node:stream';
 import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver-app.ts';
 import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
 import type { InboundRequest, InboundResult } from '../inbound/types.ts';
+import type { Logger } from '../ports/logger.ts';
+import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
 import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
 import { createGroupCommit } from './group-commit.ts';
 import type { MeshNode } from './mesh-node.ts';
-import { inboundOf } from './node-inbound.ts';
+import { liveRateLimit } from './live-rate-limit.ts';
+import { createNodeInbound } from './node-inbound.ts';
 
 export type { ReceiverApp, RunningReceiver };
 
+/**
+ * The answer to every message of a batch whose transaction could not commit: none was stored, so
+ * none is acknowledged. A full disk says so (507 storage_full: the sender retries later) and the
+ * log names the database, so the operator knows what to free.
+ */
+export function batchFailureResult(logger: Logger, e: unknown): InboundResult {
+  if (isMeshError(e) && e.code === MeshErrorCode.StoreFull) {
+    logger.error('inbound: disk full: could not store a batch of messages', { path: e.details['path'] ?? null });
+    return { status: wireCodeStatus[WireCode.StorageFull], body: { ok: false, code: WireCode.StorageFull, error: 'the receiver is out of storage space; try again later' } };
+  }
+  logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
+  return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
+}
+
 export function createNodeApp(node: MeshNode, version: string, onAccepted?: () => void): ReceiverApp {
-  const pipeline = inboundOf(node);
+  // One budget per sender, charged by the pipeline once the sender is authenticated; the HTTP
+  // adapter only keeps a generous per-address limit in front of it. Both, and the body limit,
+  // follow config/mesh.json while the daemon runs.
+  const senderRateLimit = liveRateLimit(node.clock, () => ({ ratePerSecond: node.config.serve.rateLimitPerSecond, burst: node.config.serve.rateLimitBurst }));
+  const pipeline = createNodeInbound(node, senderRateLimit);
   const handleInGroup = createGroupCommit<InboundRequest, InboundResult>({
     store: node.store,
     handle: (req) => pipeline.handle(req),
-    onBatchFailure: (e) => {
-      node.logger.error('inbound: could not commit a batch of messages', { error: (e as { code?: string }).code ?? 'unknown' });
-      return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
-    },
+    onBatchFailure: (e) => batchFailureResult(node.logger, e),
   });
   const app = createReceiverApp({
     agentName: node.self,
@@ -36,8 +54,8 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
     },
     clock: node.clock,
     logger: node.logger,
-    maxBodyBytes: node.config.serve.maxBodyBytes,
-    rateLimit: { ratePerSecond: node.config.serve.rateLimitPerSecond, burst: node.config.serve.rateLimitBurst },
+    maxBodyBytes: () => node.config.serve.maxBodyBytes,
+    addressRateLimit: liveRateLimit(node.clock, () => ({ ratePerSecond: node.config.serve.addressRateLimitPerSecond, burst: node.config.serve.addressRateLimitBurst })),
   });
   // Large attachments: one file per unguessable token, until it expires. Never a directory listing.
   app.get('/files/:token/:name', (c) => {

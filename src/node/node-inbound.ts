@@ -5,6 +5,7 @@
  * One pipeline per node; its options and the hand-off adapter follow config/mesh.json as it changes.
  */
 import type { AgentDelivery } from '../ports/agent-delivery.ts';
+import type { RateLimit } from '../ports/rate-limit.ts';
 import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
 import type { InboundOptions, InboundPipeline } from '../inbound/types.ts';
 import { createHandlerCommandDelivery } from '../transports/handler/handler-command.ts';
@@ -63,21 +64,30 @@ function optionsOf(node: MeshNode): InboundOptions {
   return o;
 }
 
-/** The node's inbound pipeline (unwrap → schema → auth → window/TTL/age → decrypt → nonce → persist). */
+/**
+ * A new inbound pipeline for the node (unwrap → schema → auth → window/TTL/age → decrypt → nonce →
+ * rate → persist). The daemon builds its own with the per-sender rate limit it keeps in memory.
+ */
+export function createNodeInbound(node: MeshNode, senderRateLimit?: RateLimit): InboundPipeline {
+  return createInboundPipeline({
+    self: node.self,
+    store: node.store,
+    peers: node.registry,
+    keys: node.keys,
+    clock: node.clock,
+    events: node.events,
+    audit: node.audit,
+    logger: node.logger,
+    options: () => optionsOf(node),
+    ...(senderRateLimit === undefined ? {} : { senderRateLimit }),
+  });
+}
+
+/** The node's shared pipeline for one-shot commands (`mesh receive`, `mesh reply`): no rate limit. */
 export function inboundOf(node: MeshNode): InboundPipeline {
   let p = pipelines.get(node);
   if (p === undefined) {
-    p = createInboundPipeline({
-      self: node.self,
-      store: node.store,
-      peers: node.registry,
-      keys: node.keys,
-      clock: node.clock,
-      events: node.events,
-      audit: node.audit,
-      logger: node.logger,
-      options: () => optionsOf(node),
-    });
+    p = createNodeInbound(node);
     pipelines.set(node, p);
   }
   return p;

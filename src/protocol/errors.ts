@@ -25,6 +25,8 @@ export const MeshErrorCode = {
   FutureTimestamp: 'FUTURE_TIMESTAMP',
   SchemaTooNew: 'SCHEMA_TOO_NEW',
   StoreBusy: 'STORE_BUSY',
+  /** The disk holding the database is full (SQLITE_FULL / ENOSPC); details.path names the database. */
+  StoreFull: 'STORE_FULL',
   StoreFailed: 'STORE_FAILED',
   CircuitOpen: 'CIRCUIT_OPEN',
   DeliveryFailed: 'DELIVERY_FAILED',

@@ -21,6 +21,8 @@ export const WireCode = {
   Duplicate: 'duplicate',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
+  /** The receiver's disk (or database size cap) is full: nothing was stored, retry later. */
+  StorageFull: 'storage_full',
   Internal: 'internal_error',
 } as const;
 export type WireCode = (typeof WireCode)[keyof typeof WireCode];
@@ -44,5 +46,30 @@ export const wireCodeStatus: Readonly<Record<WireCode, number>> = {
   duplicate: 200,
   not_found: 404,
   method_not_allowed: 405,
+  storage_full: 507,
   internal_error: 500,
 };
+
+/** What a peer's wire code may look like when we record it: short, lowercase, nothing else. */
+export const PEER_CODE_RE = /^[a-z_]{1,40}$/;
+/** Longest answer body we parse for a code (our refusals are a few hundred bytes). */
+export const PEER_CODE_MAX_BODY_CHARS = 4096;
+
+/**
+ * The wire code of a peer's JSON refusal `{"ok":false,"code":"…",…}`, or null. The peer is not
+ * trusted: only a bounded body is parsed, and only a code matching PEER_CODE_RE is returned, so no
+ * arbitrary peer text reaches dead letters, audit lines or terminal output. Codes we do not know are
+ * returned too (a newer peer may have more); callers show them, never branch on unknown ones.
+ */
+export function peerCodeOf(bodyText: string): string | null {
+  if (bodyText.length === 0 || bodyText.length > PEER_CODE_MAX_BODY_CHARS) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bodyText);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const { ok, code } = parsed as { ok?: unknown; code?: unknown };
+  return ok === false && typeof code === 'string' && PEER_CODE_RE.test(code) ? code : null;
+}

@@ -160,27 +160,29 @@ describe('receiver app on a real loopback server', () => {
 });
 
 describe('receiver throttling with an injected clock', () => {
-  test('per-sender rate limit: 429 with Retry-After, refills with the clock, senders independent', async () => {
-    const h = await harness({ rateLimit: { ratePerSecond: 1, burst: 2 } });
+  test('per-address rate limit: 429 with Retry-After, whatever sender the path names, refills with the clock', async () => {
+    const h = await harness({ addressRateLimit: { ratePerSecond: 1, burst: 2 } });
     try {
-      const send = (sender: string) =>
-        fetch(`${h.base}/hooks/${sender}`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${TOKEN}` } });
+      const send = (sender: string, token = TOKEN) =>
+        fetch(`${h.base}/hooks/${sender}`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${token}` } });
       assert.equal((await send('alpha')).status, 202);
-      assert.equal((await send('alpha')).status, 202);
-      const limited = await send('alpha');
-      assert.equal(limited.status, 429);
-      assert.equal(limited.headers.get('retry-after'), '1');
-      assert.equal(((await limited.json()) as { code: string }).code, 'rate_limited');
       assert.equal((await send('gamma')).status, 202);
+      // Same client address: the path's sender makes no difference, and a bad token is no way around it.
+      for (const [sender, token] of [['alpha', TOKEN], ['delta', TOKEN], ['agent', TOKEN], ['alpha', 'wrong']] as const) {
+        const limited = await send(sender, token);
+        assert.equal(limited.status, 429, sender);
+        assert.equal(limited.headers.get('retry-after'), '1');
+        assert.equal(((await limited.json()) as { code: string }).code, 'rate_limited');
+      }
       h.clock.advance(1_000);
       assert.equal((await send('alpha')).status, 202);
-      assert.equal(h.calls.length, 4);
+      assert.equal(h.calls.length, 3);
     } finally {
       await h.running.close();
     }
   });
 
-  test('20 bad tokens lock the client out (429, Retry-After 60); a good token still passes', async () => {
+  test('20 bad tokens lock the client out (429, Retry-After 60); a good token still passes but does not lift it', async () => {
     const h = await harness();
     try {
       const send = (token: string) =>
@@ -190,9 +192,29 @@ describe('receiver throttling with an injected clock', () => {
       assert.equal(locked.status, 429);
       assert.equal(locked.headers.get('retry-after'), '60');
       assert.equal((await send(TOKEN)).status, 202);
-      // The good token cleared the record.
-      assert.equal((await send('wrong')).status, 401);
+      const still = await send('wrong');
+      assert.equal(still.status, 429, 'a success from the same address does not end the lockout');
       assert.equal(h.calls.length, 1);
+    } finally {
+      await h.running.close();
+    }
+  });
+
+  test('successes interleaved with bad tokens do not reset the failure count', async () => {
+    const h = await harness({ authFailures: { maxFailures: 5, windowMs: 60_000 } });
+    try {
+      const send = (token: string) =>
+        fetch(`${h.base}/hooks/alpha`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${token}` } });
+      const statuses: number[] = [];
+      // A guesser that slips a valid request in after every 2 guesses, 6 guesses in all.
+      for (let round = 0; round < 3; round++) {
+        statuses.push((await send(`guess-${round}-a`)).status, (await send(`guess-${round}-b`)).status);
+        assert.equal((await send(TOKEN)).status, 202);
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429], 'the 5th failure started the lockout, the 6th guess is throttled');
+      // Failures age out of the window instead: after the lockout and the window, the client starts clean.
+      h.clock.advance(60_000);
+      assert.equal((await send('guess-late')).status, 401);
     } finally {
       await h.running.close();
     }

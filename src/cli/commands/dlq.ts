@@ -11,16 +11,31 @@ import { redactedEnvelope, redactedEnvelopeText } from '../redact-envelope.ts';
 import { agentFilter, noMoreArgs, subcommand } from '../subcommand.ts';
 import { formatDuration, formatRelative, formatTime, isoTime, parseLimit } from '../time-args.ts';
 
+/** What the peer's wire code (after `client_error_<status>:`) asks the user to fix. */
+const PEER_CODE_HINTS: Readonly<Record<string, string>> = {
+  unauthorized: 'check the peer\'s token in the registry (mesh join)',
+  unknown_sender: 'the peer does not know this node: it must add it first (mesh join on the peer)',
+  signature_missing: 'the peer requires signed messages from this node: share a signing key (mesh keygen) and enable signing for it',
+  signature_invalid: 'the peer could not verify the signature: the signing key (or Ed25519 public key) the two nodes hold differ',
+  decrypt_failed: 'the peer could not decrypt it: the encryption key or scheme the two nodes hold differ',
+  wrong_recipient: 'the peer has another agent name than the registry entry says',
+  expired: 'it was too old when it reached the peer (TTL or the peer\'s replay window)',
+  future_timestamp: 'the clocks of the two hosts disagree',
+  payload_too_large: 'the message is larger than the peer accepts',
+};
+
 /** What a dead-letter reason means and what to do about it (bash-mesh-behavior.md §14 A, plus ours). */
 export function explainReason(reason: string): string {
-  const client = /^client_error_(\d{3})$/.exec(reason);
+  const client = /^client_error_(\d{3})(?::([a-z_]{1,40}))?$/.exec(reason);
   if (client) {
-    const code = client[1];
-    const hint = code === '401' || code === '403' ? 'check the peer\'s token in the registry (mesh join)'
-      : code === '404' ? 'check the peer\'s address and hook path'
-      : code === '413' ? 'the message is larger than the peer accepts'
-      : 'fix the cause first';
-    return `the peer refused it with HTTP ${code}, a permanent error: ${hint}, then replay`;
+    const [, status, peerCode] = client;
+    const hint = (peerCode === undefined ? undefined : PEER_CODE_HINTS[peerCode])
+      ?? (status === '401' || status === '403' ? 'check the peer\'s token in the registry (mesh join)'
+        : status === '404' ? 'check the peer\'s address and hook path'
+          : status === '413' ? 'the message is larger than the peer accepts'
+            : 'fix the cause first');
+    const said = peerCode === undefined ? '' : ` (${peerCode})`;
+    return `the peer refused it with HTTP ${status}${said}, a permanent error: ${hint}, then replay`;
   }
   switch (reason) {
     case 'circuit_open': return 'the peer\'s circuit breaker was open (it kept failing); replay once it is reachable (the daemon does this by itself)';
@@ -149,7 +164,8 @@ export const command: CommandSpec = {
     'dlq purge [--agent <name>] [--yes]',
   ],
   description:
-    'Dead letters are messages that could not be delivered: refused by the peer (client_error_<code>), every\n' +
+    'Dead letters are messages that could not be delivered: refused by the peer (client_error_<status>, with\n' +
+    'the peer\'s reason when it gave one: client_error_403:signature_invalid), every\n' +
     'retry failed (all_retries_exhausted), the circuit was open (circuit_open), or the peer left the registry\n' +
     '(unknown_peer). They keep their id and exact bytes. `mesh serve` replays circuit_open and\n' +
     'all_retries_exhausted letters by itself when the peer answers its health probe again, and unknown_peer\n' +

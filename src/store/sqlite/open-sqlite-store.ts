@@ -23,6 +23,11 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's lock before STORE_BUSY. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Caps the database at this many pages (PRAGMA max_page_count, per connection): a write that needs
+   * more fails exactly as on a full disk (SQLITE_FULL → STORE_FULL). Unset: SQLite's own limit.
+   */
+  readonly maxPageCount?: number;
 }
 
 /**
@@ -43,10 +48,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   } catch (e) {
     throw storeFailed(path, e);
   }
-  const db = new SqliteDb(raw);
+  const db = new SqliteDb(raw, path);
   try {
     configure(db, busyTimeoutMs);
     migrate(db, path);
+    if (options.maxPageCount !== undefined) capPages(db, options.maxPageCount);
   } catch (e) {
     db.close();
     throw storeFailed(path, e);
@@ -97,12 +103,19 @@ function configure(db: SqliteDb, busyTimeoutMs: number): void {
   db.raw.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
 }
 
+function capPages(db: SqliteDb, maxPageCount: number): void {
+  if (!Number.isSafeInteger(maxPageCount) || maxPageCount < 1) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `maxPageCount must be a positive integer, got ${maxPageCount}`);
+  }
+  db.raw.exec(`PRAGMA max_page_count = ${maxPageCount}`);
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function storeFailed(path: string, e: unknown): MeshError {
-  const translated = translateSqliteError(e);
+  const translated = translateSqliteError(e, path);
   if (isMeshError(translated)) return translated;
   const reason = e instanceof Error ? e.message : String(e);
   return new MeshError(MeshErrorCode.StoreFailed, `cannot open the MESH database ${path}: ${reason}`, { cause: e });

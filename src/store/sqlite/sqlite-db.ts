@@ -11,16 +11,27 @@ export type Params = SQLInputValue[];
  * - the outermost `transaction` is `BEGIN IMMEDIATE … COMMIT`, so the write lock is taken up front
  *   (waiting up to the busy timeout) and a read-then-write can never lose a race to another process;
  * - nested calls join the outer transaction through a SAVEPOINT, so an inner failure undoes only the
- *   inner work (the error still propagates) and the outer transaction stays usable.
+ *   inner work (the error still propagates) and the outer transaction stays usable;
+ * - except when SQLite itself rolled the whole transaction back (it does on a full disk, SQLITE_FULL,
+ *   and on some I/O errors): then the outer transaction is lost, and every later write or nested call
+ *   inside it fails with the error that lost it, and so does the outer `transaction`. Otherwise the
+ *   caller's later writes would run in autocommit mode, each committed on its own, while the work
+ *   before the failure is silently gone: an acknowledged-but-not-stored message.
+ * Errors leave as MeshError STORE_BUSY / STORE_FULL (with `path`) where they mean that.
  */
 export class SqliteDb {
   readonly raw: DatabaseSync;
+  /** The database file (for error reports). */
+  readonly path: string;
   readonly #statements = new Map<string, StatementSync>();
   #depth = 0;
   #open = true;
+  /** Why SQLite rolled back the current outer transaction, while its callback is still running. */
+  #lost: unknown = null;
 
-  constructor(raw: DatabaseSync) {
+  constructor(raw: DatabaseSync, path: string) {
     this.raw = raw;
+    this.path = path;
   }
 
   stmt(sql: string): StatementSync {
@@ -42,7 +53,12 @@ export class SqliteDb {
 
   /** Runs a write statement; returns the number of changed rows. */
   run(sql: string, ...params: Params): number {
-    return Number(this.stmt(sql).run(...params).changes);
+    this.#assertNotLost();
+    try {
+      return Number(this.stmt(sql).run(...params).changes);
+    } catch (e) {
+      throw this.#translate(e);
+    }
   }
 
   /** Reads outside a transaction; a lock that outlived the busy timeout becomes STORE_BUSY. */
@@ -50,7 +66,7 @@ export class SqliteDb {
     try {
       return fn();
     } catch (e) {
-      throw translateSqliteError(e);
+      throw this.#translate(e);
     }
   }
 
@@ -69,12 +85,14 @@ export class SqliteDb {
     try {
       this.stmt('BEGIN IMMEDIATE').run();
     } catch (e) {
-      throw translateSqliteError(e);
+      throw this.#translate(e);
     }
     this.#depth = 1;
+    this.#lost = null;
     try {
       const result = fn();
       assertSynchronous(result);
+      this.#assertNotLost();
       this.stmt('COMMIT').run();
       return result;
     } catch (e) {
@@ -86,13 +104,15 @@ export class SqliteDb {
           // The original error is the one worth reporting.
         }
       }
-      throw translateSqliteError(e);
+      throw this.#translate(e);
     } finally {
       this.#depth = 0;
+      this.#lost = null;
     }
   }
 
   #nested<T>(fn: () => T): T {
+    this.#assertNotLost();
     this.stmt('SAVEPOINT mesh_nested').run();
     this.#depth += 1;
     try {
@@ -101,6 +121,7 @@ export class SqliteDb {
       this.stmt('RELEASE mesh_nested').run();
       return result;
     } catch (e) {
+      const error = this.#translate(e);
       if (this.raw.isTransaction) {
         try {
           this.stmt('ROLLBACK TO mesh_nested').run();
@@ -108,11 +129,23 @@ export class SqliteDb {
         } catch {
           // The original error is the one worth reporting.
         }
+      } else {
+        this.#lost ??= error;
       }
-      throw translateSqliteError(e);
+      throw error;
     } finally {
       this.#depth -= 1;
     }
+  }
+
+  /** Inside a transaction that SQLite already rolled back, nothing may run (see the class comment). */
+  #assertNotLost(): void {
+    if (this.#depth === 0 || this.raw.isTransaction) return;
+    throw this.#lost ?? new MeshError(MeshErrorCode.StoreFailed, `SQLite rolled back the transaction on ${this.path}`);
+  }
+
+  #translate(e: unknown): unknown {
+    return translateSqliteError(e, this.path);
   }
 }
 

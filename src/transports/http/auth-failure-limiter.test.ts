@@ -29,15 +29,51 @@ describe('auth failure limiter', () => {
     assert.equal(l.lockedFor('c'), 0);
   });
 
-  test('clients are independent and success clears the record', () => {
+  test('clients are independent', () => {
     const clock = new ManualClock();
     const l = createAuthFailureLimiter({ clock, maxFailures: 2 });
     l.fail('a');
     l.fail('a');
     assert.ok(l.lockedFor('a') > 0);
     assert.equal(l.lockedFor('b'), 0);
-    l.succeed('a');
-    assert.equal(l.lockedFor('a'), 0);
+  });
+
+  test('the window slides: failures age out one by one, not all at a window boundary', () => {
+    const clock = new ManualClock();
+    const l = createAuthFailureLimiter({ clock, maxFailures: 3, windowMs: 1_000 });
+    l.fail('c'); // t=0
+    clock.advance(600);
+    l.fail('c'); // t=600
+    clock.advance(500);
+    // t=1100: the first failure has aged out, the second has not: 2 in the window, no lockout.
+    assert.equal(l.fail('c'), false);
+    clock.advance(100);
+    // t=1200: failures at 600, 1100, 1200 are all within 1 s: lockout.
+    assert.equal(l.fail('c'), true);
+    assert.ok(l.lockedFor('c') > 0);
+  });
+
+  test('a burst straddling a fixed-window boundary still locks', () => {
+    const clock = new ManualClock();
+    const l = createAuthFailureLimiter({ clock, maxFailures: 4, windowMs: 1_000 });
+    clock.advance(900);
+    l.fail('c');
+    l.fail('c');
+    clock.advance(200);
+    l.fail('c');
+    assert.equal(l.fail('c'), true, '4 failures within 200 ms');
+  });
+
+  test('a lockout starts the count afresh; failures during it are not counted', () => {
+    const clock = new ManualClock();
+    const l = createAuthFailureLimiter({ clock, maxFailures: 2, windowMs: 60_000, lockoutMs: 10_000 });
+    l.fail('c');
+    assert.equal(l.fail('c'), true);
+    for (let i = 0; i < 5; i++) assert.equal(l.fail('c'), false);
+    clock.advance(10_000);
+    assert.equal(l.lockedFor('c'), 0);
+    assert.equal(l.fail('c'), false, 'one failure after the lockout is one failure');
+    assert.equal(l.fail('c'), true);
   });
 
   test('memory stays bounded', () => {

@@ -1,22 +1,33 @@
 /**
  * Throttles clients that keep presenting bad hook tokens, like OpenClaw's hook auth limiter:
- * `maxFailures` failures within `windowMs` lock the client out for `lockoutMs`; while locked out,
- * bad attempts are answered 429 instead of 401. A correct token always passes and clears the record.
+ * `maxFailures` failures within any `windowMs` lock the client out for `lockoutMs`; while locked
+ * out, bad attempts are answered 429 instead of 401. A correct token still passes during a lockout
+ * (peers behind the same address must not be shut out by a neighbour's guessing).
+ *
+ * Unlike OpenClaw, a success does NOT clear the client's failures: otherwise a client guessing
+ * tokens could interleave one valid request every 19 guesses and never be throttled. Failures age
+ * out instead: the window slides, so only failures younger than `windowMs` count. A lockout starts
+ * the count afresh (it is the penalty for the failures that caused it).
  */
 import type { Clock } from '../../ports/clock.ts';
+
+export const DEFAULT_AUTH_MAX_FAILURES = 20;
+export const DEFAULT_AUTH_WINDOW_MS = 60_000;
+export const DEFAULT_AUTH_LOCKOUT_MS = 60_000;
+export const DEFAULT_AUTH_MAX_CLIENTS = 10_000;
 
 export interface AuthFailureLimiterOptions {
   clock: Clock;
   maxFailures?: number;
   windowMs?: number;
   lockoutMs?: number;
-  /** Clients tracked at most; expired records are pruned first, then the oldest. */
+  /** Clients tracked at most; records with nothing left to remember are pruned first, then the oldest. */
   maxClients?: number;
 }
 
-interface Record_ {
-  windowStart: number;
-  failures: number;
+interface ClientRecord {
+  /** Times of the failures still inside the window, oldest first (at most maxFailures). */
+  failures: number[];
   lockedUntil: number;
 }
 
@@ -25,19 +36,27 @@ export interface AuthFailureLimiter {
   lockedFor(client: string): number;
   /** Records a failure; returns true when this failure started a lockout. */
   fail(client: string): boolean;
-  succeed(client: string): void;
 }
 
 export function createAuthFailureLimiter(o: AuthFailureLimiterOptions): AuthFailureLimiter {
-  const maxFailures = o.maxFailures ?? 20;
-  const windowMs = o.windowMs ?? 60_000;
-  const lockoutMs = o.lockoutMs ?? 60_000;
-  const maxClients = o.maxClients ?? 10_000;
-  const records = new Map<string, Record_>();
+  const maxFailures = o.maxFailures ?? DEFAULT_AUTH_MAX_FAILURES;
+  const windowMs = o.windowMs ?? DEFAULT_AUTH_WINDOW_MS;
+  const lockoutMs = o.lockoutMs ?? DEFAULT_AUTH_LOCKOUT_MS;
+  const maxClients = o.maxClients ?? DEFAULT_AUTH_MAX_CLIENTS;
+  const records = new Map<string, ClientRecord>();
+
+  /** Drops failures that slid out of the window (a clock stepped back keeps them). */
+  const age = (r: ClientRecord, now: number): void => {
+    let drop = 0;
+    while (drop < r.failures.length && now - (r.failures[drop] as number) >= windowMs) drop++;
+    if (drop > 0) r.failures.splice(0, drop);
+  };
+  const idle = (r: ClientRecord, now: number): boolean => r.lockedUntil <= now && r.failures.length === 0;
 
   const prune = (now: number): void => {
     for (const [k, r] of records) {
-      if (r.lockedUntil <= now && now - r.windowStart >= windowMs) records.delete(k);
+      age(r, now);
+      if (idle(r, now)) records.delete(k);
     }
     // Still too many: drop the oldest entries (Map iterates in insertion order).
     for (const k of records.keys()) {
@@ -55,20 +74,18 @@ export function createAuthFailureLimiter(o: AuthFailureLimiterOptions): AuthFail
     fail(client) {
       const now = o.clock.now();
       let r = records.get(client);
-      if (r === undefined || (r.lockedUntil <= now && now - r.windowStart >= windowMs)) {
-        if (r === undefined && records.size >= maxClients) prune(now);
-        r = { windowStart: now, failures: 0, lockedUntil: 0 };
+      if (r === undefined) {
+        if (records.size >= maxClients) prune(now);
+        r = { failures: [], lockedUntil: 0 };
         records.set(client, r);
       }
-      r.failures += 1;
-      if (r.failures >= maxFailures && r.lockedUntil <= now) {
-        r.lockedUntil = now + lockoutMs;
-        return true;
-      }
-      return false;
-    },
-    succeed(client) {
-      records.delete(client);
+      if (r.lockedUntil > now) return false;
+      age(r, now);
+      r.failures.push(now);
+      if (r.failures.length < maxFailures) return false;
+      r.failures.length = 0;
+      r.lockedUntil = now + lockoutMs;
+      return true;
     },
   };
 }

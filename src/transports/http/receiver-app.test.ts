@@ -106,12 +106,21 @@ describe('receiver app routes (in process)', () => {
   test('configuration errors are MeshErrors', () => {
     assert.throws(() => make({ hookToken: '  ' }), (e: unknown) => e instanceof MeshError && e.code === MeshErrorCode.ConfigInvalid);
     assert.throws(() => make({ maxBodyBytes: 0 }), { code: 'CONFIG_INVALID' });
-    assert.throws(() => make({ rateLimit: { ratePerSecond: 0, burst: 1 } }), { code: 'CONFIG_INVALID' });
+    assert.throws(() => make({ addressRateLimit: { ratePerSecond: 0, burst: 1 } }), { code: 'CONFIG_INVALID' });
   });
 
-  test('rateLimit:false disables the bucket', async () => {
-    const { post } = make({ rateLimit: false });
-    for (let i = 0; i < 150; i++) assert.equal((await post('/hooks/a')).status, 200);
+  test('addressRateLimit:false disables the per-address bucket', async () => {
+    const { post } = make({ addressRateLimit: false });
+    for (let i = 0; i < 1_100; i++) assert.equal((await post('/hooks/a')).status, 200);
+  });
+
+  test('the handler\'s retryAfterMs becomes a Retry-After header in whole seconds', async () => {
+    const { post } = make({ handle: () => ({ status: 429, body: { ok: false, code: 'rate_limited' }, retryAfterMs: 1_200 }) });
+    const res = await post('/hooks/alpha');
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '2');
+    const { post: plain } = make();
+    assert.equal((await plain('/hooks/alpha')).headers.get('retry-after'), null);
   });
 
   test('the app stays open for more routes', async () => {

@@ -4,9 +4,14 @@
  * senders need no changes, then hand the body to the injected inbound pipeline. `GET /health`
  * answers like the gateway's probe. The daemon mounts its other routes on the returned app.
  *
- * Order of checks (cheap and secret-free first): query token → 400, method → 405, hook token →
- * 401 (429 once a client keeps failing), declared size → 413, per-sender rate → 429, streamed
- * size → 413, then the pipeline decides the answer.
+ * Order of checks (cheap and secret-free first): query token → 400, method → 405, per-address
+ * rate → 429, hook token → 401 (429 once a client keeps failing), declared size → 413, streamed
+ * size → 413, then the pipeline decides the answer (including the per-sender rate limit, which it
+ * charges only once it knows who sent the message: a request naming a sender proves nothing, so
+ * charging the sender here would let anyone holding the hook token starve that sender).
+ *
+ * The per-address limit is generous: it bounds the CPU one client can make us spend on reading,
+ * parsing and verifying, and the rate at which it can guess tokens, not any sender's share.
  */
 import type { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
@@ -18,12 +23,15 @@ import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import { extractHookToken, tokensEqual } from './hook-token.ts';
 import { readLimitedIncoming, readLimitedStream, type BodyRead } from './read-limited-body.ts';
 import type { InboundHandler, ReceiverInboundResult } from './receiver-types.ts';
+import type { RateLimit } from '../../ports/rate-limit.ts';
 import { createRateLimiter } from './token-bucket.ts';
 
 /** OpenClaw's DEFAULT_HOOKS_MAX_BODY_BYTES. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
-export const DEFAULT_RATE_PER_SECOND = 20;
-export const DEFAULT_RATE_BURST = 100;
+/** Hook requests per second one client address may make, sustained (any sender, any outcome). */
+export const DEFAULT_ADDRESS_RATE_PER_SECOND = 200;
+/** Hook requests one client address may make in a burst. */
+export const DEFAULT_ADDRESS_RATE_BURST = 1000;
 
 /** What @hono/node-server puts in `c.env`; absent under `app.request()`. */
 export interface ReceiverBindings {
@@ -43,9 +51,13 @@ export interface ReceiverAppOptions {
   handle: InboundHandler;
   clock?: Clock;
   logger?: Logger;
-  maxBodyBytes?: number;
-  /** Per path-sender token bucket; `false` turns it off. */
-  rateLimit?: { ratePerSecond: number; burst: number } | false;
+  /** Largest accepted body, or a getter read per request (live configuration). */
+  maxBodyBytes?: number | (() => number);
+  /**
+   * Token bucket per client address, charged before authentication: its settings, a ready limiter
+   * (e.g. one that follows live configuration), or `false` to turn it off.
+   */
+  addressRateLimit?: { ratePerSecond: number; burst: number } | RateLimit | false;
   authFailures?: { maxFailures?: number; windowMs?: number; lockoutMs?: number };
   /** Identifies the client for auth throttling (default: the socket's remote address). */
   clientKey?: (c: Context<ReceiverEnv>) => string;
@@ -79,14 +91,19 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
   }
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? silentLogger;
-  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new MeshError(MeshErrorCode.ConfigInvalid, 'maxBodyBytes must be a positive integer', { details: { maxBodyBytes } });
-  }
+  const bodyLimit = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytesNow = (): number => {
+    const v = typeof bodyLimit === 'function' ? bodyLimit() : bodyLimit;
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new MeshError(MeshErrorCode.ConfigInvalid, 'maxBodyBytes must be a positive integer', { details: { maxBodyBytes: v } });
+    }
+    return v;
+  };
+  maxBodyBytesNow();
   const clientKey = o.clientKey ?? defaultClientKey;
   const authLimiter = createAuthFailureLimiter({ clock, ...o.authFailures });
-  const rate = o.rateLimit === undefined ? { ratePerSecond: DEFAULT_RATE_PER_SECOND, burst: DEFAULT_RATE_BURST } : o.rateLimit;
-  const rateLimiter = rate === false ? null : createRateLimiter({ clock, ...rate });
+  const rate = o.addressRateLimit ?? { ratePerSecond: DEFAULT_ADDRESS_RATE_PER_SECOND, burst: DEFAULT_ADDRESS_RATE_BURST };
+  const addressLimiter = rate === false ? null : 'take' in rate ? rate : createRateLimiter({ clock, ...rate });
 
   const app = new Hono<ReceiverEnv>();
 
@@ -97,6 +114,10 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
     if (c.req.method !== 'POST') return fail(405, WireCode.MethodNotAllowed, 'use POST', { allow: 'POST' });
 
     const client = clientKey(c);
+    if (addressLimiter !== null) {
+      const taken = addressLimiter.take(client);
+      if (!taken.ok) return fail(429, WireCode.RateLimited, 'too many requests from this address', retryAfterHeader(taken.retryAfterMs));
+    }
     const given = extractHookToken(c.req.header('authorization'), c.req.header('x-openclaw-token'));
     const expected = tokenOf();
     if (given === null || expected === '' || !tokensEqual(given, expected)) {
@@ -105,18 +126,13 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
       if (authLimiter.fail(client)) logger.warn('hook auth lockout', { client });
       return fail(401, WireCode.Unauthorized, 'missing or invalid hook token');
     }
-    authLimiter.succeed(client);
 
+    const maxBodyBytes = maxBodyBytesNow();
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > maxBodyBytes) {
       return fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`);
     }
-    if (rateLimiter !== null) {
-      // /hooks/agent does not name the sender in the path: bucket those by client instead.
-      const taken = rateLimiter.take(pathSender ?? `agent@${client}`);
-      if (!taken.ok) return fail(429, WireCode.RateLimited, 'rate limit exceeded', retryAfterHeader(taken.retryAfterMs));
-    }
-    const read = await readBody(c);
+    const read = await readBody(c, maxBodyBytes);
     if (!read.ok) {
       if (read.reason === 'too_large') return fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`);
       if (read.reason === 'invalid_utf8') return fail(400, WireCode.MalformedBody, 'body is not valid UTF-8');
@@ -126,7 +142,7 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
     return answer(result);
   }
 
-  function readBody(c: Context<ReceiverEnv>): Promise<BodyRead> {
+  function readBody(c: Context<ReceiverEnv>, maxBodyBytes: number): Promise<BodyRead> {
     // Under @hono/node-server, reading the Node request directly avoids building a web stream
     // (about 2.5x the throughput); app.request() and other runtimes go through the web stream.
     const incoming = (c.env as ReceiverBindings | undefined)?.incoming;
@@ -140,7 +156,8 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new MeshError(MeshErrorCode.Internal, 'inbound handler returned an invalid status', { details: { status } });
     }
-    return jsonResponse(status, result.body);
+    const wait = result.retryAfterMs;
+    return jsonResponse(status, result.body, wait !== undefined && wait > 0 ? retryAfterHeader(wait) : {});
   }
 
   app.all('/hooks/agent', (c) => hook(c, null));

@@ -16,6 +16,8 @@ export interface ReceiverInboundResult {
   status: number;
   /** JSON-serialisable answer body, e.g. `{ ok: true, id }` or `{ ok: false, code, error }`. */
   body: unknown;
+  /** Sent as Retry-After (whole seconds, rounded up) when set, e.g. with a 429 from the sender's rate limit. */
+  retryAfterMs?: number;
 }
 
 export type InboundHandler = (

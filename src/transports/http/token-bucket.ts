@@ -1,8 +1,10 @@
 /**
- * Per-key token buckets (one per sender): `ratePerSecond` tokens flow in, at most `burst` are held.
- * A request takes one token; an empty bucket answers how long until the next token.
+ * Per-key token buckets (one per sender, or per client address): `ratePerSecond` tokens flow in, at
+ * most `burst` are held. A request takes one token; an empty bucket answers how long until the next
+ * token. Implements the RateLimit port, so the composition root can hand it to services too.
  */
 import type { Clock } from '../../ports/clock.ts';
+import type { RateDecision, RateLimit } from '../../ports/rate-limit.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 
 export interface RateLimiterOptions {
@@ -13,11 +15,8 @@ export interface RateLimiterOptions {
   maxKeys?: number;
 }
 
-export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
-
-export interface RateLimiter {
-  take(key: string): TakeResult;
-}
+export type TakeResult = RateDecision;
+export type RateLimiter = RateLimit;
 
 interface Bucket {
   tokens: number;
