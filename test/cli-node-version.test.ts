@@ -5,7 +5,7 @@
  * build`, and the built dist/cli/bin.js is checked as well when it is up to date.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -81,7 +81,7 @@ describe('mesh on an old Node.js', () => {
         entry = compileEntry(dir);
       }
       for (const args of [['--version'], ['inbox', '--json']]) {
-        const r = spawnSync(old.bin, [entry, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+        const r: SpawnSyncReturns<string> = spawnSync(old.bin, [entry, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
         assert.equal(r.status, 1, `node ${old.version} ${entry} ${args.join(' ')}: exit 1\nstderr: ${r.stderr}`);
         assert.equal(r.stdout, '');
         assert.match(r.stderr, new RegExp(`^mesh needs Node\\.js ≥ 24\\.12 \\(found v${old.version.replaceAll('.', '\\.')} at `));
