@@ -12,6 +12,10 @@ export const MeshErrorCode = {
   UnknownGroup: 'UNKNOWN_GROUP',
   NotInitialized: 'NOT_INITIALIZED',
   AlreadyExists: 'ALREADY_EXISTS',
+  /** A second `mesh serve` for a home whose daemon is running. */
+  AlreadyRunning: 'ALREADY_RUNNING',
+  /** The listen address:port is taken (EADDRINUSE). */
+  AddressInUse: 'ADDRESS_IN_USE',
   NotFound: 'NOT_FOUND',
   ConfigInvalid: 'CONFIG_INVALID',
   KeyMissing: 'KEY_MISSING',
