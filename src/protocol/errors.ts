@@ -28,6 +28,8 @@ export const MeshErrorCode = {
   Expired: 'EXPIRED',
   FutureTimestamp: 'FUTURE_TIMESTAMP',
   SchemaTooNew: 'SCHEMA_TOO_NEW',
+  /** The database needs an upgrade that cannot be made here (it is read-only). */
+  SchemaTooOld: 'SCHEMA_TOO_OLD',
   StoreBusy: 'STORE_BUSY',
   StoreFailed: 'STORE_FAILED',
   CircuitOpen: 'CIRCUIT_OPEN',
