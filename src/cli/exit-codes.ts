@@ -34,6 +34,7 @@ export function exitCodeForError(code: MeshErrorCode | string): ExitCode {
     case 'NOT_INITIALIZED':
     case 'CONFIG_INVALID':
     case 'SCHEMA_TOO_NEW':
+    case 'SCHEMA_TOO_OLD':
       return ExitCode.NotInitialized;
     case 'TIMEOUT':
       return ExitCode.Timeout;

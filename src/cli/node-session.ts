@@ -2,8 +2,13 @@
 import { openNode, type MeshNode } from '../node/mesh-node.ts';
 import type { CliContext } from './command.ts';
 
-export async function withNode<T>(ctx: CliContext, fn: (node: MeshNode) => Promise<T> | T): Promise<T> {
-  const node = openNode({ home: ctx.home, env: ctx.env });
+export interface SessionOptions {
+  /** The command only reads: open the database read-only (works where it cannot be written). */
+  readOnly?: boolean;
+}
+
+export async function withNode<T>(ctx: CliContext, fn: (node: MeshNode) => Promise<T> | T, o: SessionOptions = {}): Promise<T> {
+  const node = openNode({ home: ctx.home, env: ctx.env, readOnly: o.readOnly === true });
   try {
     return await fn(node);
   } finally {

@@ -7,7 +7,7 @@
  * never loads zod or the receiver's adapters.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { isMeshError, MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { createIdGenerator, type IdGenerator } from '../protocol/ids.ts';
 import { assertAgentName } from '../protocol/names.ts';
@@ -35,6 +35,11 @@ export interface OpenNodeOptions {
   logger?: Logger;
   /** Replaces the HTTP transport (tests, benchmarks). */
   transport?: Transport;
+  /**
+   * For commands that only look: open the database read-only (no migration, no write, no write
+   * lock), so they work where the database cannot be written. See MeshNode.store.
+   */
+  readOnly?: boolean;
 }
 
 export class MeshNode {
@@ -49,6 +54,7 @@ export class MeshNode {
   readonly env: NodeJS.ProcessEnv;
   readonly #config: LiveFile<NodeConfig>;
   #store: Store | null = null;
+  readonly #readOnly: boolean;
   #transport: Transport | null;
   #ownsTransport: boolean;
   #events: EventBus | null = null;
@@ -66,6 +72,7 @@ export class MeshNode {
     this.registry = new LiveRegistry(self, layout.registryFile, this.logger);
     this.keys = new FileKeyStore(layout.home);
     this.ids = createIdGenerator((n) => randomBytes(n));
+    this.#readOnly = opts.readOnly === true;
     this.#transport = opts.transport ?? null;
     this.#ownsTransport = opts.transport === undefined;
   }
@@ -102,11 +109,36 @@ export class MeshNode {
   }
 
   get store(): Store {
-    if (this.#store === null) {
-      mkdirSync(this.layout.dataDir, { recursive: true, mode: 0o700 });
-      this.#store = openSqliteStore(this.layout.databaseFile);
-    }
+    this.#store ??= this.#readOnly ? this.#openForReading() : this.#openForWriting();
     return this.#store;
+  }
+
+  #openForWriting(): Store {
+    mkdirSync(this.layout.dataDir, { recursive: true, mode: 0o700 });
+    return openSqliteStore(this.layout.databaseFile);
+  }
+
+  /**
+   * A read-only node still needs a database it can read: one that does not exist yet is created, and
+   * one whose schema is older than this MESH is upgraded, both by a normal open. Where that fails too
+   * (the home is read-only), the error says why instead of a bare SQLite message.
+   */
+  #openForReading(): Store {
+    if (!existsSync(this.layout.databaseFile)) return this.#openForWriting();
+    try {
+      return openSqliteStore(this.layout.databaseFile, { readOnly: true });
+    } catch (e) {
+      if (!isMeshError(e) || e.code !== MeshErrorCode.SchemaTooOld) throw e;
+      try {
+        return this.#openForWriting();
+      } catch (w) {
+        throw new MeshError(
+          MeshErrorCode.SchemaTooOld,
+          `${e.message}; upgrading it failed (${(w as Error).message}): run a command that writes (e.g. \`mesh serve\`) once where the database is writable`,
+          { cause: w, details: e.details },
+        );
+      }
+    }
   }
 
   get events(): EventBus {

@@ -12,6 +12,10 @@ export const MeshErrorCode = {
   UnknownGroup: 'UNKNOWN_GROUP',
   NotInitialized: 'NOT_INITIALIZED',
   AlreadyExists: 'ALREADY_EXISTS',
+  /** A second `mesh serve` for a home whose daemon is running. */
+  AlreadyRunning: 'ALREADY_RUNNING',
+  /** The listen address:port is taken (EADDRINUSE). */
+  AddressInUse: 'ADDRESS_IN_USE',
   NotFound: 'NOT_FOUND',
   ConfigInvalid: 'CONFIG_INVALID',
   KeyMissing: 'KEY_MISSING',
@@ -24,6 +28,8 @@ export const MeshErrorCode = {
   Expired: 'EXPIRED',
   FutureTimestamp: 'FUTURE_TIMESTAMP',
   SchemaTooNew: 'SCHEMA_TOO_NEW',
+  /** The database needs an upgrade that cannot be made here (it is read-only). */
+  SchemaTooOld: 'SCHEMA_TOO_OLD',
   StoreBusy: 'STORE_BUSY',
   /** The disk holding the database is full (SQLITE_FULL / ENOSPC); details.path names the database. */
   StoreFull: 'STORE_FULL',

@@ -6,6 +6,7 @@
 import { startBackground } from '../node/background.ts';
 import type { MeshNode } from '../node/mesh-node.ts';
 import { createNodeApp, startNodeServer } from '../node/node-http.ts';
+import { acquireServeLock } from '../node/serve-lock.ts';
 
 export interface DaemonOptions {
   host: string;
@@ -21,10 +22,19 @@ export interface RunningDaemon {
 
 export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<RunningDaemon> {
   node.hookToken(); // fail fast when peers could not authenticate
-  void node.store; // open (and migrate) the database before accepting traffic
+  // One daemon per home, checked before anything else so a second one says so rather than failing
+  // on the port the first one holds.
+  const lock = acquireServeLock(node.layout, process.pid, node.clock.now());
   let background: ReturnType<typeof startBackground> | null = null;
-  const app = createNodeApp(node, o.version, () => background?.kickHandOff());
-  const server = await startNodeServer(app, o.host, o.port);
+  let server: Awaited<ReturnType<typeof startNodeServer>>;
+  try {
+    void node.store; // open (and migrate) the database before accepting traffic
+    const app = createNodeApp(node, o.version, () => background?.kickHandOff());
+    server = await startNodeServer(app, o.host, o.port);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   background = startBackground(node);
   node.logger.info('mesh serve started', { agent: node.self, host: server.host, port: server.port, handOff: node.config.inbound.handOff });
   let stopping: Promise<void> | null = null;
@@ -36,6 +46,7 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
       await server.close();
       await background?.stop();
       await node.close();
+      lock.release();
       node.logger.info('mesh serve stopped');
     })()),
   };

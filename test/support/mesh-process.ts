@@ -13,7 +13,7 @@ export const MESH_BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.met
 
 const live = new Set<ChildProcess>();
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, signal);
@@ -33,7 +33,8 @@ export function killAllChildren(): void {
 }
 process.on('exit', killAllChildren);
 
-function track(child: ChildProcess): void {
+/** Kills `child` with the others when this test process exits. */
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
 }
@@ -71,7 +72,8 @@ export interface RunOptions {
   onLine?: (line: string) => void;
 }
 
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** This process's environment for a child `mesh`: NO_COLOR, and MESH_HOME/MESH_HANDLER only when given. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
   if (extra['MESH_HOME'] === undefined) delete env['MESH_HOME'];
   if (extra['MESH_HANDLER'] === undefined) delete env['MESH_HANDLER'];

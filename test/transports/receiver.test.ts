@@ -240,7 +240,9 @@ describe('startReceiver', () => {
     const h = await harness();
     try {
       const app = createReceiverApp({ agentName: 'x', version: '0', hookToken: TOKEN, handle: () => ({ status: 200, body: {} }) });
-      await assert.rejects(startReceiver({ app, port: h.running.port }), { name: 'MeshError', code: 'INTERNAL' });
+      await assert.rejects(startReceiver({ app, port: h.running.port }), {
+        name: 'MeshError', code: 'ADDRESS_IN_USE', message: `port ${h.running.port} on 127.0.0.1 is in use (EADDRINUSE)`,
+      });
     } finally {
       await h.running.close();
     }

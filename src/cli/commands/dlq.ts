@@ -195,7 +195,7 @@ export const command: CommandSpec = {
       const [id, ...extra] = rest;
       if (id === undefined) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing id: mesh dlq show <id> (ids: mesh dlq list)');
       noMoreArgs('dlq show', extra);
-      return withNode(ctx, (node) => show(ctx, node, id));
+      return withNode(ctx, (node) => show(ctx, node, id), { readOnly: true });
     }
     if (sub === 'replay') {
       const [id, ...extra] = rest;
@@ -205,6 +205,6 @@ export const command: CommandSpec = {
     noMoreArgs(`dlq ${sub}`, rest);
     if (sub === 'purge') return withNode(ctx, (node) => purge(ctx, node, peer, flag(args, 'yes')));
     const limit = parseLimit(str(args, 'limit'), undefined);
-    return withNode(ctx, (node) => list(ctx, node, peer, limit));
+    return withNode(ctx, (node) => list(ctx, node, peer, limit), { readOnly: true });
   },
 };

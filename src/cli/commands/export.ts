@@ -90,7 +90,7 @@ async function run(ctx: CliContext, args: ParsedArgs): Promise<number> {
     }
     if (file !== null) ctx.out.info(`exported ${rows.length} audit entr${rows.length === 1 ? 'y' : 'ies'} to ${outputPath} (${format === 'csv' ? 'CSV' : 'NDJSON'})`);
     return ExitCode.Ok;
-  });
+  }, { readOnly: true });
 }
 
 export const command: CommandSpec = {

@@ -225,9 +225,9 @@ export const command: CommandSpec = {
       const [id, ...extra] = rest;
       if (id === undefined) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing id: mesh inbox show <id> (ids: mesh inbox)');
       noMoreArgs('inbox show', extra);
-      return withNode(ctx, (node) => show(ctx, node, id, flag(args, 'mark-read')));
+      return withNode(ctx, (node) => show(ctx, node, id, flag(args, 'mark-read')), { readOnly: !flag(args, 'mark-read') });
     }
     noMoreArgs('inbox', rest);
-    return withNode(ctx, (node) => list(ctx, node, args));
+    return withNode(ctx, (node) => list(ctx, node, args), { readOnly: !flag(args, 'mark-read') });
   },
 };

@@ -237,6 +237,6 @@ export const command: CommandSpec = {
       if (sub === 'drain') return drain(ctx, node, peer, flag(args, 'force'), rounds);
       if (sub === 'purge') return purge(ctx, node, peer, flag(args, 'yes'));
       return status(ctx, node, peer);
-    });
+    }, { readOnly: sub === 'status' });
   },
 };

@@ -6,6 +6,15 @@ import { str, type CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { describe, draftFromArgs, messageOptions } from './send.ts';
 
+/**
+ * `a,b`, `all` and `@group` name several agents (a group may grow, so it counts as several even with
+ * one member today). A request waits for one answer; asking several is a rally's job.
+ */
+function namesSeveral(target: string): boolean {
+  const t = target.trim();
+  return t === 'all' || t.startsWith('@') || new Set(t.split(/[\s,]+/).filter(Boolean)).size > 1;
+}
+
 export const command: CommandSpec = {
   name: 'request',
   summary: 'send a request and wait for the correlated response',
@@ -14,7 +23,8 @@ export const command: CommandSpec = {
     'Sends a `request` (durable, signed as the registry says) and blocks until the response with\n' +
     'correlationId = the request id reaches this node, then prints its body (or JSON with --json).\n' +
     'Responses arrive through this node\'s `mesh serve`, which must be running. Exit 0 with the answer,\n' +
-    '13 when none came in time, 11 when the request was dead-lettered.',
+    '13 when none came in time, 11 when the request was dead-lettered. One agent only: several targets\n' +
+    '(a,b, all, @group) are refused with exit 2 (asking several agents is `mesh rally`, coming next).',
   options: {
     ...messageOptions,
     wait: { type: 'string', placeholder: 'seconds', description: 'how long to wait for the response (default 120)' },
@@ -23,6 +33,13 @@ export const command: CommandSpec = {
   async run(ctx, args) {
     const [target, ...rest] = args.positionals;
     if (!target || rest.length === 0) throw new MeshError(MeshErrorCode.InvalidArgument, 'usage: mesh request <agent> <message> [--wait <seconds>]');
+    if (namesSeveral(target)) {
+      throw new MeshError(
+        MeshErrorCode.InvalidArgument,
+        `mesh request asks one agent and waits for its answer, but "${target}" names several: ` +
+          `use \`mesh rally\` (coming next) to ask several agents, or \`mesh send ${target} request <message>\` to send without waiting`,
+      );
+    }
     const waitText = str(args, 'wait') ?? '120';
     const seconds = Number(waitText);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new MeshError(MeshErrorCode.InvalidArgument, `--wait takes seconds, got "${waitText}"`);

@@ -118,12 +118,18 @@ export function describe(out: Output, r: TargetResult, now: number): string {
 
 function describeStatus(out: Output, r: TargetResult, http: string, now: number): string {
   switch (r.status) {
-    case 'delivered': return `${out.style('green', '✓')} ${r.peer}: delivered (${http}) ${r.id}`;
+    case 'delivered': {
+      const detail = [r.httpStatus ? `HTTP ${r.httpStatus}` : '', r.attempts > 1 ? `attempt ${r.attempts}` : ''].filter(Boolean).join(', ');
+      return `${out.style('green', '✓')} ${r.peer}: delivered${detail ? ` (${detail})` : ''} ${r.id}`;
+    }
     case 'queued': {
       const wait = r.nextAttemptAt ? `; next attempt in ${Math.max(0, Math.round((r.nextAttemptAt - now) / 1000))}s` : '';
       return `${out.style('yellow', '…')} ${r.peer}: queued for retry (${r.reason === 'circuit_open' ? 'circuit open' : r.reason === 'throttled' ? 'peer busy, HTTP 429' : http || 'no answer'}${wait}) ${r.id} — \`mesh serve\` or \`mesh queue drain\` delivers it`;
     }
-    case 'dead_lettered': return `${out.style('red', '✗')} ${r.peer}: dead-lettered (${r.reason ?? http}) ${r.id} — see \`mesh dlq show ${r.id}\``;
+    case 'dead_lettered': {
+      const detail = `${r.reason ?? http}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}`;
+      return `${out.style('red', '✗')} ${r.peer}: dead-lettered (${detail}) ${r.id} — see \`mesh dlq show ${r.id}\``;
+    }
     case 'expired': return `${out.style('red', '✗')} ${r.peer}: expired before delivery ${r.id}`;
     case 'dry_run': return `[dry run] ${r.peer}: ${r.id}`;
     default: return `${out.style('red', '✗')} ${r.peer}: ${r.error ?? 'failed'}`;
@@ -139,12 +145,21 @@ export async function runSend(ctx: CliContext, args: ParsedArgs, input: Omit<Sen
     if (waitText !== undefined && !flag(args, 'dry-run')) {
       const seconds = Number(waitText);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new MeshError(MeshErrorCode.InvalidArgument, `--wait-delivery takes seconds, got "${waitText}"`);
-      const ids = results.filter((r) => r.status === 'queued' && r.id).map((r) => r.id as string);
-      if (ids.length > 0) {
-        const states = await waitForDelivery(node, ids, seconds * 1000, ctx.signal, (n) => ctx.out.info(`waiting for ${n} message(s) to be delivered…`));
-        for (const r of results) {
-          const s = r.id ? states.get(r.id) : undefined;
-          if (s === 'delivered' || s === 'dead_lettered') r.status = s;
+      const waiting = results.filter((r) => r.status === 'queued' && r.id);
+      if (waiting.length > 0) {
+        // Progress once; the final line per target follows from printResults.
+        const names = waiting.slice(0, 8).map((r) => r.peer).join(', ') + (waiting.length > 8 ? ` and ${waiting.length - 8} more` : '');
+        ctx.out.info(`waiting up to ${seconds}s for ${waiting.length} message(s) to be delivered: ${names}…`);
+        const views = await waitForDelivery(node, waiting.map((r) => r.id as string), seconds * 1000, ctx.signal);
+        for (const r of waiting) {
+          const v = views.get(r.id as string);
+          if (v === undefined) continue;
+          r.status = v.status;
+          r.attempts = v.attempts;
+          r.httpStatus = v.httpStatus;
+          r.error = v.error;
+          r.reason = v.reason;
+          r.nextAttemptAt = v.nextAttemptAt;
         }
         if (results.some((r) => r.status === 'queued')) return { code: ExitCode.Timeout, results };
       }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createJsonLogger } from '../../node/json-logger.ts';
 import { openNode } from '../../node/mesh-node.ts';
-import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
+import { isMeshError, MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { startDaemon } from '../../server/daemon.ts';
 import { str, type CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -42,7 +42,16 @@ export const command: CommandSpec = {
     const port = portText === undefined ? node.config.serve.port : Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MeshError(MeshErrorCode.InvalidArgument, `--port must be 0-65535, got "${portText}"`);
     if (!LOOPBACK.has(host)) ctx.out.warn(`listening on ${host}: reachable from other hosts; keep the hook token secret and prefer signed peers`);
-    const daemon = await startDaemon(node, { host, port, version: version() });
+    let daemon: Awaited<ReturnType<typeof startDaemon>>;
+    try {
+      daemon = await startDaemon(node, { host, port, version: version() });
+    } catch (e) {
+      await node.close();
+      if (isMeshError(e) && e.code === MeshErrorCode.AddressInUse) {
+        throw new MeshError(e.code, `${e.message}: another mesh serve? choose --port (or serve.port in config/mesh.json)`, { cause: e });
+      }
+      throw e;
+    }
     const where = `http://${daemon.host.includes(':') ? `[${daemon.host}]` : daemon.host}:${daemon.port}`;
     if (ctx.out.json) ctx.out.line(JSON.stringify({ event: 'listening', agent: node.self, url: where, pid: process.pid }));
     else ctx.out.line(`mesh serve: agent ${node.self} listening on ${where} (hand-off: ${node.config.inbound.handOff}); Ctrl-C to stop`);

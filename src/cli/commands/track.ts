@@ -169,9 +169,9 @@ export const command: CommandSpec = {
       const [id, ...extra] = rest;
       if (id === undefined) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing id: mesh track check <id> (ids: mesh track)');
       noMoreArgs('track check', extra);
-      return withNode(ctx, (node) => check(ctx, node, id));
+      return withNode(ctx, (node) => check(ctx, node, id), { readOnly: true });
     }
     noMoreArgs(`track ${sub}`, rest);
-    return withNode(ctx, (node) => (sub === 'summary' ? summary(ctx, node, args) : status(ctx, node, args)));
+    return withNode(ctx, (node) => (sub === 'summary' ? summary(ctx, node, args) : status(ctx, node, args)), { readOnly: true });
   },
 };

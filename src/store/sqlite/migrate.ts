@@ -26,7 +26,7 @@ export function readSchemaVersion(db: SqliteDb): number {
   return row?.user_version ?? 0;
 }
 
-function refuseNewer(version: number, path: string): MeshError {
+export function refuseNewer(version: number, path: string): MeshError {
   return new MeshError(
     MeshErrorCode.SchemaTooNew,
     `the database ${path} has schema version ${version}, but this MESH only knows up to ${SCHEMA_VERSION}: upgrade MESH (downgrading would corrupt the data)`,

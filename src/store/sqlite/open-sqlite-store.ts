@@ -1,4 +1,5 @@
-import { closeSync, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { MeshError, MeshErrorCode, isMeshError } from '../../protocol/errors.ts';
 import type { Store } from '../../ports/store.ts';
@@ -11,6 +12,7 @@ import { SqliteInboxRepo } from './inbox-repo.ts';
 import { SqliteIncidentRepo } from './incident-repo.ts';
 import { SqliteKeyValueRepo } from './kv-repo.ts';
 import { migrate } from './migrate.ts';
+import { openReadOnlyDb } from './open-read-only.ts';
 import { SqliteNonceRepo } from './nonce-repo.ts';
 import { SqliteOutboxRepo } from './outbox-repo.ts';
 import { SqlitePeerHealthRepo } from './peer-health-repo.ts';
@@ -28,20 +30,37 @@ export interface SqliteStoreOptions {
    * more fails exactly as on a full disk (SQLITE_FULL → STORE_FULL). Unset: SQLite's own limit.
    */
   readonly maxPageCount?: number;
+  /**
+   * Open an existing database read-only (see open-read-only.ts): nothing is created, configured or
+   * migrated, and every write fails. SCHEMA_TOO_OLD when the schema would need an upgrade.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
- * Opens (creating if needed, mode 600) the node's database and brings its schema up to date.
- * Safe to call from many processes at once. Throws MeshError SCHEMA_TOO_NEW when the file was
- * written by a newer MESH, STORE_BUSY when the lock could not be had, STORE_FAILED otherwise.
+ * Opens (creating if needed, mode 600) the node's database and brings its schema up to date, or with
+ * `readOnly` opens an existing one for reading only. Safe to call from many processes at once. Throws
+ * MeshError SCHEMA_TOO_NEW when the file was written by a newer MESH, SCHEMA_TOO_OLD (read-only only)
+ * when it needs an upgrade, STORE_BUSY when the lock could not be had, STORE_FAILED otherwise.
  */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new MeshError(MeshErrorCode.InvalidArgument, `busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
   }
-  if (path !== ':memory:') createPrivateFile(path);
+  return storeOver(options.readOnly === true ? openForReading(path, busyTimeoutMs) : openForWriting(path, busyTimeoutMs, options.maxPageCount));
+}
 
+function openForReading(path: string, busyTimeoutMs: number): SqliteDb {
+  try {
+    return openReadOnlyDb(path, busyTimeoutMs);
+  } catch (e) {
+    throw storeFailed(path, e);
+  }
+}
+
+function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: number | undefined): SqliteDb {
+  if (path !== ':memory:') createPrivateFile(path);
   let raw: DatabaseSync;
   try {
     raw = new DatabaseSync(path, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
@@ -52,11 +71,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   try {
     configure(db, busyTimeoutMs);
     migrate(db, path);
-    if (options.maxPageCount !== undefined) capPages(db, options.maxPageCount);
+    if (maxPageCount !== undefined) capPages(db, maxPageCount);
   } catch (e) {
     db.close();
     throw storeFailed(path, e);
   }
+  return db;
+}
+
+function storeOver(db: SqliteDb): Store {
   return {
     outbox: new SqliteOutboxRepo(db),
     deadLetters: new SqliteDeadLetterRepo(db),
@@ -118,5 +141,19 @@ function storeFailed(path: string, e: unknown): MeshError {
   const translated = translateSqliteError(e, path);
   if (isMeshError(translated)) return translated;
   const reason = e instanceof Error ? e.message : String(e);
-  return new MeshError(MeshErrorCode.StoreFailed, `cannot open the MESH database ${path}: ${reason}`, { cause: e });
+  return new MeshError(MeshErrorCode.StoreFailed, `cannot open the MESH database ${path}: ${reason}${notWritable(path)}`, { cause: e });
+}
+
+/** SQLite's "unable to open database file" does not say why; a read-only file or folder is the usual reason. */
+function notWritable(path: string): string {
+  if (path === ':memory:') return '';
+  for (const p of [path, dirname(path)]) {
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return ` (${p} is not writable: ${code})`;
+    }
+  }
+  return '';
 }

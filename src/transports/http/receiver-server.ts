@@ -32,6 +32,21 @@ export interface RunningReceiver {
   close(): Promise<void>;
 }
 
+/** Says which of the usual reasons stopped the listener, with the system's code for searching. */
+function listenError(host: string, port: number, err: NodeJS.ErrnoException): MeshError {
+  const details = { host, port, errno: err.code };
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new MeshError(MeshErrorCode.AddressInUse, `port ${port} on ${host} is in use (EADDRINUSE)`, { cause: err, details });
+    case 'EACCES':
+      return new MeshError(MeshErrorCode.Internal, `not allowed to listen on ${host}:${port} (EACCES): ports below 1024 need privileges`, { cause: err, details });
+    case 'EADDRNOTAVAIL':
+      return new MeshError(MeshErrorCode.Internal, `${host} is not an address of this host (EADDRNOTAVAIL)`, { cause: err, details });
+    default:
+      return new MeshError(MeshErrorCode.Internal, `cannot listen on ${host}:${port} (${err.code ?? err.message})`, { cause: err, details });
+  }
+}
+
 export function startReceiver(o: StartReceiverOptions): Promise<RunningReceiver> {
   const host = o.host ?? '127.0.0.1';
   const graceMs = o.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
@@ -45,12 +60,7 @@ export function startReceiver(o: StartReceiverOptions): Promise<RunningReceiver>
     server.requestTimeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        new MeshError(MeshErrorCode.Internal, `cannot listen on ${host}:${o.port}`, {
-          cause: err,
-          details: { host, port: o.port, errno: err.code },
-        }),
-      );
+      reject(listenError(host, o.port, err));
     };
     server.once('error', onError);
     server.once('listening', () => {

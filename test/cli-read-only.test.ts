@@ -1,0 +1,97 @@
+/**
+ * Commands that only look work on a home that cannot be written (a read-only mount, or data/ without
+ * write permission): they open the database read-only, never migrate or write it. A database whose
+ * schema is older than this MESH is upgraded when it can be, and where it cannot the error says so.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, test } from 'node:test';
+import { layoutOf } from '../src/node/home.ts';
+import { SCHEMA_VERSION } from '../src/store/sqlite/migrate.ts';
+import { audit, inbound, makeHome, outbox, type TestHome } from './support/cli-harness.ts';
+import { describeRun, runMesh, type CliResult } from './support/mesh-process.ts';
+import { readOnlyRunsUnavailable, runMeshOnReadOnlyHome } from './support/read-only-home.ts';
+
+const unavailable = readOnlyRunsUnavailable();
+
+function sha(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** A home with something for every read-only command to show, its database closed (no -wal/-shm left). */
+async function populatedHome(): Promise<TestHome> {
+  const h = makeHome({ beta: 'http://127.0.0.1:9' });
+  const now = Date.now();
+  const { store } = h.node;
+  store.inbox.insert(inbound('in1', now - 5_000));
+  store.inbox.insert(inbound('rep1', now - 1_000, { type: 'response', correlationId: 'msg_req1' }));
+  store.outbox.enqueue(outbox('msg_q1', 'beta', now));
+  store.outbox.enqueue(outbox('msg_dead1', 'beta', now));
+  store.deadLetters.moveFromOutbox('msg_dead1', 'client_error_404', now);
+  store.audit.append(audit({ ts: now - 3_000, id: 'msg_req1', type: 'request', to: 'beta', status: 'sent' }));
+  store.audit.append(audit({ ts: now - 2_000, id: 'msg_q1', type: 'request', to: 'beta', status: 'queued' }));
+  await h.node.close();
+  return h;
+}
+
+function ok(r: CliResult): unknown {
+  assert.equal(r.code, 0, describeRun(r));
+  return r.args.includes('export') ? r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown) : JSON.parse(r.stdout);
+}
+
+describe('read-only commands on a home that cannot be written', { skip: unavailable ?? false }, () => {
+  test('inbox, inbox show, queue status, export, track, dlq list/show all work and change nothing', async () => {
+    const h = await populatedHome();
+    try {
+      const db = layoutOf(h.home).databaseFile;
+      const before = sha(db);
+      const ro = (...args: string[]): Promise<CliResult> => runMeshOnReadOnlyHome(h.home, [...args, '--json', '--home', h.home]);
+
+      assert.deepEqual((ok(await ro('inbox')) as { messages: { id: string }[] }).messages.map((m) => m.id), ['in1', 'rep1']);
+      assert.equal((ok(await ro('inbox', 'show', 'in1')) as { body: string }).body, 'body of in1');
+      assert.equal((ok(await ro('queue', 'status')) as { pending: number; deadLetters: number }).pending, 1);
+      assert.equal((ok(await ro('export')) as unknown[]).length, 2);
+      const tracked = ok(await ro('track')) as { requests: { id: string; status: string }[] };
+      assert.deepEqual(tracked.requests.map((r) => [r.id, r.status]), [['msg_req1', 'answered'], ['msg_q1', 'pending'], ['msg_dead1', 'failed']]);
+      assert.equal((ok(await ro('track', 'summary')) as { requests: { total: number } }).requests.total, 3);
+      assert.equal((ok(await ro('track', 'check', 'msg_req1')) as { replies: unknown[] }).replies.length, 1);
+      assert.deepEqual((ok(await ro('dlq', 'list')) as { deadLetters: { id: string }[] }).deadLetters.map((l) => l.id), ['msg_dead1']);
+      assert.equal((ok(await ro('dlq', 'show', 'msg_dead1')) as { reason: string }).reason, 'client_error_404');
+      assert.equal(sha(db), before, 'the database file is unchanged');
+
+      // Proof that the home really is read-only for the child: a command that writes fails, saying why.
+      const write = await ro('inbox', '--mark-read');
+      assert.notEqual(write.code, 0, `--mark-read must not be able to write here\n${describeRun(write)}`);
+      assert.match(write.stdout, /is not writable/, describeRun(write));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  test('a schema older than this MESH: upgraded when writable, a clear error (exit 3) when not', async () => {
+    const h = await populatedHome();
+    try {
+      const db = layoutOf(h.home).databaseFile;
+      // A database file created but never migrated: schema version 0.
+      for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+      writeFileSync(db, '');
+
+      const r = await runMeshOnReadOnlyHome(h.home, ['inbox', '--home', h.home]);
+      assert.equal(r.code, 3, describeRun(r));
+      assert.match(r.stderr, new RegExp(`has schema version 0, older than this MESH's ${SCHEMA_VERSION}, and a read-only open does not upgrade it; upgrading it failed \\(.+\\): run a command that writes`), describeRun(r));
+
+      const upgraded = await runMesh(['inbox', '--json', '--home', h.home]);
+      assert.equal((ok(upgraded) as { total: number }).total, 0);
+      const check = new DatabaseSync(db, { readOnly: true });
+      try {
+        assert.equal((check.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
+      } finally {
+        check.close();
+      }
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
