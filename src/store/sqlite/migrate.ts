@@ -1,5 +1,6 @@
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { migration0001Init } from './migrations/0001-init.ts';
+import { migration0002Conversations } from './migrations/0002-conversations.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
 export interface Migration {
@@ -11,6 +12,7 @@ export interface Migration {
 /** Append-only. Version N is the N-th entry; `PRAGMA user_version` records the last one applied. */
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'init', sql: migration0001Init },
+  { version: 2, name: 'conversations', sql: migration0002Conversations },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
