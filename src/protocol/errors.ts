@@ -13,6 +13,8 @@ export const MeshErrorCode = {
   NotInitialized: 'NOT_INITIALIZED',
   AlreadyExists: 'ALREADY_EXISTS',
   NotFound: 'NOT_FOUND',
+  /** The thing exists but its state forbids the operation (e.g. a cancelled conversation). */
+  InvalidState: 'INVALID_STATE',
   ConfigInvalid: 'CONFIG_INVALID',
   KeyMissing: 'KEY_MISSING',
   KeyInvalid: 'KEY_INVALID',
