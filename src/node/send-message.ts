@@ -94,6 +94,9 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
 
 export async function sendMessage(node: MeshNode, input: SendInput): Promise<TargetResult[]> {
   const targets = resolveTargets(node, input.target);
+  if (input.id !== undefined && targets.length !== 1) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, 'a given message id can only be used for one target');
+  }
   return Promise.all(
     targets.map(async (peer): Promise<TargetResult> => {
       try {
