@@ -25,6 +25,7 @@ export const MAX_TARGETS = 100;
 export const MAX_VERDICT_CHARS = 200;
 export const MAX_SUMMARY_CHARS = 2000;
 export const MAX_REASON_CHARS = 500;
+export const MAX_SEARCH_QUERY_CHARS = 500;
 /** A verdict notification may rest on at most this many responses. */
 export const MAX_VERDICT_BASIS = 1000;
 

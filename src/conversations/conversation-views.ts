@@ -7,6 +7,7 @@ import type {
 } from '../ports/conversation-repo.ts';
 import { analyseConsensus, type ConsensusAnalysis } from './consensus.ts';
 import { invalid, notFound, type ConversationDeps } from './conversation-deps.ts';
+import { MAX_SEARCH_QUERY_CHARS } from './conversation-limits.ts';
 import { sharedContext } from './round-requests.ts';
 import { answeredAgents, targetRound } from './round-rules.ts';
 
@@ -55,6 +56,9 @@ export function list(deps: ConversationDeps, opts: { all?: boolean; limit?: numb
 
 export function search(deps: ConversationDeps, filter: ConversationSearch): ConversationRecord[] {
   if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 0)) throw invalid('limit must be a whole number ≥ 0', 'limit');
+  if (filter.query !== undefined && filter.query.length > MAX_SEARCH_QUERY_CHARS) {
+    throw invalid(`the search text is longer than ${MAX_SEARCH_QUERY_CHARS} characters`, 'query');
+  }
   return deps.store.conversations.search(filter);
 }
 

@@ -108,6 +108,7 @@ describe('lifecycle: by hand', () => {
     h.receive(answerTo(h.outbound.last('gamma'), 'growing 3% a week'));
     assert.deepEqual(h.service.search({ query: 'a week' }).map((x) => x.id), [b.conversationId], 'response bodies too');
     assert.throws(() => h.service.search({ limit: -1 }), code('INVALID_ARGUMENT'));
+    assert.throws(() => h.service.search({ query: 'x'.repeat(501) }), code('INVALID_ARGUMENT'));
   });
 
   test('cleanup deletes finished conversations older than N days', async () => {
