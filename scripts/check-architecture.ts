@@ -12,7 +12,7 @@ const allowed: Record<string, readonly string[]> = {
   crypto: ['protocol', 'ports'],
   delivery: ['protocol', 'ports', 'crypto'],
   inbound: ['protocol', 'ports', 'crypto'],
-  conversations: ['protocol', 'ports', 'crypto'],
+  conversations: ['protocol', 'ports'],
   discovery: ['protocol', 'ports', 'crypto'],
   alerts: ['protocol', 'ports'],
   store: ['protocol', 'ports'],

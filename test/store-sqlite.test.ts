@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isMeshError } from '../src/protocol/errors.ts';
-import { SCHEMA_VERSION } from '../src/store/sqlite/migrate.ts';
+import { SCHEMA_VERSION, migrations } from '../src/store/sqlite/migrate.ts';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
 import { describeStoreContract } from './contract/store-contract.ts';
+import { conv, round } from './contract/conversation-fixtures.ts';
 import { T0, auditEntry, outboxMsg } from './contract/store-fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mesh-store-sqlite-'));
@@ -43,6 +44,23 @@ describe('SQLite store: file, schema and locking', () => {
     const path = freshPath();
     openSqliteStore(path).close();
     assert.ok(SCHEMA_VERSION >= 1);
+    assert.equal(rawPragma(path, 'user_version'), SCHEMA_VERSION);
+  });
+
+  test('a version-1 database is upgraded: the unused conversation tables are replaced', () => {
+    const path = freshPath();
+    const raw = new DatabaseSync(path);
+    raw.exec(migrations[0]!.sql);
+    raw.exec('PRAGMA user_version = 1');
+    raw.close();
+    const store = openSqliteStore(path);
+    try {
+      assert.equal(store.conversations.create(conv('c1')), true);
+      assert.equal(store.conversations.addRound(round('c1', 1, { question: 'upgraded schema' })), true);
+      assert.deepEqual(store.conversations.search({ query: 'upgraded' }).map((c) => c.id), ['c1']);
+    } finally {
+      store.close();
+    }
     assert.equal(rawPragma(path, 'user_version'), SCHEMA_VERSION);
   });
 

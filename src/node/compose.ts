@@ -10,7 +10,7 @@ import { serializeJq } from '../protocol/canonical-json.ts';
 import { buildEnvelope, type Attachment, type Envelope, type MessageType } from '../protocol/envelope.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { sessionKeyOf } from '../protocol/hook.ts';
-import type { IdGenerator } from '../protocol/ids.ts';
+import { MESSAGE_ID_RE, type IdGenerator } from '../protocol/ids.ts';
 import type { JsonValue } from '../protocol/json.ts';
 import { wireTimestamp } from '../protocol/time.ts';
 import type { KeyStore } from '../ports/keys.ts';
@@ -21,6 +21,8 @@ import { encryptEnvelopePayload, sealsAttachments } from '../crypto/payload-cryp
 import { attachSignature } from '../crypto/signature-format.ts';
 
 export interface MessageDraft {
+  /** Envelope id to use instead of a fresh one (the conversations service records it before sending). */
+  id?: string | undefined;
   type: MessageType;
   body: string;
   subject?: string | undefined;
@@ -95,8 +97,11 @@ export function composeEnvelope(deps: ComposeDeps, peer: PeerConfig, draft: Mess
     const path = sessionKey === null ? `${deps.selfEntry.hookBasePath}/${peer.name}` : `${deps.selfEntry.hookBasePath}/agent`;
     replyTo = { url: `${deps.selfEntry.baseUrl}${path}`, token: deps.selfEntry.token };
   }
+  if (draft.id !== undefined && !MESSAGE_ID_RE.test(draft.id)) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, 'a message id looks like msg_<uuid>');
+  }
   let envelope = buildEnvelope({
-    id: deps.ids.messageId(),
+    id: draft.id ?? deps.ids.messageId(),
     timestamp: wireTimestamp(deps.now),
     from: deps.self,
     to: peer.name,

@@ -105,6 +105,9 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
 
 export async function sendMessage(node: MeshNode, input: SendInput): Promise<TargetResult[]> {
   const targets = resolveTargets(node, input.target);
+  if (input.id !== undefined && targets.length !== 1) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, 'a given message id can only be used for one target');
+  }
   // Before anything is sent: one refused target refuses the whole send.
   checkTargetAttachmentEncryption(node, input.target, input, input.attachments?.length ?? 0);
   return Promise.all(

@@ -8,6 +8,7 @@
  * they return null/false.
  */
 import type { JsonValue } from '../protocol/json.ts';
+import type { ConversationRepo } from './conversation-repo.ts';
 
 // ---------------------------------------------------------------- outbox
 
@@ -278,52 +279,8 @@ export interface KeyValueRepo {
 
 // ---------------------------------------------------------------- conversations
 
-export interface ConversationRecord {
-  id: string;
-  kind: string;            // rally | collab | opinion | brainstorm | escalation | broadcast
-  initiator: string;
-  subject: string;
-  status: string;          // active | complete | timeout | closed | cancelled
-  participants: string[];
-  currentRound: number;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number | null;
-  /** Free-form extra state (verdicts, summaries). */
-  data: JsonValue;
-}
-
-export interface RoundRecord {
-  conversationId: string;
-  round: number;
-  question: string;
-  status: string;          // pending | partial | complete | superseded
-  expectedResponses: number;
-  createdAt: number;
-  consensus: string | null;
-  consensusSummary: string | null;
-}
-
-export interface ResponseRecord {
-  conversationId: string;
-  round: number;
-  agent: string;
-  messageId: string | null;
-  body: string;
-  receivedAt: number;
-}
-
-export interface ConversationRepo {
-  create(c: ConversationRecord): boolean;
-  get(id: string): ConversationRecord | null;
-  update(c: ConversationRecord): void;
-  list(filter?: { status?: string; agent?: string; kind?: string; since?: number; limit?: number }): ConversationRecord[];
-  putRound(r: RoundRecord): void;
-  rounds(conversationId: string): RoundRecord[];
-  /** One response per (conversation, round, agent); a repeat returns false and changes nothing. */
-  addResponse(r: ResponseRecord): boolean;
-  responses(conversationId: string, round?: number): ResponseRecord[];
-}
+// The conversation repo has its own file (conversation-repo.ts); re-exported here for one import path.
+export type * from './conversation-repo.ts';
 
 // ---------------------------------------------------------------- incidents (alert de-duplication)
 

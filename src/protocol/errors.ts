@@ -17,6 +17,8 @@ export const MeshErrorCode = {
   /** The listen address:port is taken (EADDRINUSE). */
   AddressInUse: 'ADDRESS_IN_USE',
   NotFound: 'NOT_FOUND',
+  /** The thing exists but its state forbids the operation (e.g. a cancelled conversation). */
+  InvalidState: 'INVALID_STATE',
   ConfigInvalid: 'CONFIG_INVALID',
   KeyMissing: 'KEY_MISSING',
   KeyInvalid: 'KEY_INVALID',

@@ -1,3 +1,7 @@
+import type {
+  ConversationRole, ConversationStatus, ConversationType, CorrelationMethod, RoundStatus,
+} from '../ports/conversation-repo.ts';
+
 /**
  * The one typed event stream of a node. It feeds the event log (SSE with resume), the audit mirror
  * and `mesh status --watch`. Payloads are secret-free.
@@ -16,6 +20,29 @@ export type MeshEvent =
   | { type: 'circuit.opened'; peer: string; until: number }
   | { type: 'circuit.half_opened'; peer: string }
   | { type: 'circuit.closed'; peer: string }
-  | { type: 'peer.health'; peer: string; reachable: boolean; latencyMs: number | null };
+  | { type: 'peer.health'; peer: string; reachable: boolean; latencyMs: number | null }
+  // Conversations: names, ids and counts only (bodies stay in the conversation tables).
+  | {
+    type: 'conversation.opened'; conversationId: string; conversationType: ConversationType; role: ConversationRole;
+    initiator: string; participants: string[];
+  }
+  | { type: 'round.opened'; conversationId: string; round: number; expected: string[]; quorum: number | null; deadline: number }
+  | {
+    type: 'response.received'; conversationId: string; round: number; from: string; responseId: string;
+    outcome: ResponseOutcome; counted: boolean; fromParticipant: boolean; method: CorrelationMethod;
+  }
+  | {
+    type: 'round.closed'; conversationId: string; round: number; status: Exclude<RoundStatus, 'pending' | 'partial'>;
+    answered: number; expected: number;
+  }
+  | { type: 'conversation.status'; conversationId: string; status: ConversationStatus; reason: string | null }
+  | { type: 'consensus.set'; conversationId: string; round: number; verdict: string; setBy: string; basisCount: number };
+
+/**
+ * What became of a response: counted; a second one from the same agent in the round (kept, not
+ * counted); from a non-participant (flagged); for a round or conversation already closed (late); from
+ * a participant the round does not wait for (not_expected).
+ */
+export type ResponseOutcome = 'recorded' | 'duplicate' | 'flagged' | 'late' | 'not_expected';
 
 export type MeshEventType = MeshEvent['type'];

@@ -10,6 +10,7 @@ import { conversationContract } from './conversation-contract.ts';
 import { deadLetterContract } from './dead-letter-contract.ts';
 import { inboxContract } from './inbox-contract.ts';
 import { outboxContract } from './outbox-contract.ts';
+import { sessionEventContract } from './session-event-contract.ts';
 import { stateContract } from './state-contract.ts';
 import type { MakeStore } from './store-fixtures.ts';
 import { transactionContract } from './transaction-contract.ts';
@@ -23,6 +24,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     inboxContract(makeStore);
     stateContract(makeStore);
     conversationContract(makeStore);
+    sessionEventContract(makeStore);
     transactionContract(makeStore);
   });
 }

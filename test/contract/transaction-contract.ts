@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMeshError } from '../../src/protocol/errors.ts';
+import { conv, request, response, round } from './conversation-fixtures.ts';
 import { T0, auditEntry, ids, inboxMsg, outboxMsg, withStore } from './store-fixtures.ts';
 import type { MakeStore } from './store-fixtures.ts';
 
@@ -29,10 +30,10 @@ export function transactionContract(makeStore: MakeStore): void {
         s.kv.delete('k');
         s.events.append('message.queued', { id: 'm1' }, T0);
         s.nonces.checkAndRecord('alpha', 'n1', T0, T0 + 10);
-        s.conversations.create({
-          id: 'c1', kind: 'rally', initiator: 'alpha', subject: 's', status: 'active', participants: [], currentRound: 1,
-          createdAt: T0, updatedAt: T0, expiresAt: null, data: null,
-        });
+        s.conversations.create(conv('c1'));
+        s.conversations.addRound(round('c1', 1, { question: 'rolled back' }));
+        s.conversations.addResponse(response('r1'));
+        s.conversations.putRequest(request('q1'));
         s.sessions.appendMessage({
           sessionKey: 's1', from: 'a', to: 'b', type: 't', subject: 's', body: 'b', messageId: null, correlationId: null, ts: T0,
         }, 5);
@@ -46,6 +47,10 @@ export function transactionContract(makeStore: MakeStore): void {
       assert.deepEqual(s.events.after(0), []);
       assert.equal(s.nonces.checkAndRecord('alpha', 'n1', T0, T0 + 10), true);
       assert.equal(s.conversations.get('c1'), null);
+      assert.deepEqual(s.conversations.rounds('c1'), []);
+      assert.equal(s.conversations.response('r1'), null);
+      assert.equal(s.conversations.request('q1'), null);
+      assert.deepEqual(s.conversations.search({ query: 'rolled back' }), [], 'the search index rolls back too');
       assert.deepEqual(s.sessions.messages('s1'), []);
       assert.equal(s.events.append('x', null, T0), 1, 'a rolled-back append leaves no gap in seq');
     }));

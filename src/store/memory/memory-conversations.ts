@@ -1,160 +1,171 @@
-import type { JsonValue } from '../../protocol/json.ts';
 import type {
-  ConversationRecord, ConversationRepo, EventLog, MeshEventRecord, ResponseRecord, RoundRecord, SessionMessage,
-  SessionRecord, SessionRepo,
-} from '../../ports/store.ts';
-import { jsonRoundTrip, take } from './memory-journal.ts';
-import type { MemCounter, MemTable } from './memory-journal.ts';
+  ConversationRecord, ConversationRepo, ConversationRequestRecord, ConversationSearch, ConversationStats, RequestDelivery,
+  ResponseRecord, RoundRecord,
+} from '../../ports/conversation-repo.ts';
+import { TERMINAL_CONVERSATION_STATUSES } from '../../ports/conversation-repo.ts';
+import { countBy, take } from './memory-journal.ts';
+import type { MemTable } from './memory-journal.ts';
 
-const copyConversation = (c: ConversationRecord): ConversationRecord =>
-  ({ ...c, participants: [...c.participants], data: jsonRoundTrip(c.data) });
+const copyConversation = (c: ConversationRecord): ConversationRecord => ({
+  ...c,
+  participants: [...c.participants],
+  escalationChain: [...c.escalationChain],
+  labels: c.labels.map((l) => ({ ...l })),
+  verdict: c.verdict === null ? null : { ...c.verdict, basis: c.verdict.basis.map((b) => ({ ...b })) },
+});
+const copyRound = (r: RoundRecord): RoundRecord => ({ ...r, expected: [...r.expected] });
 const roundKey = (conversationId: string, round: number): string => JSON.stringify([conversationId, round]);
-const responseKey = (r: ResponseRecord): string => JSON.stringify([r.conversationId, r.round, r.agent]);
 
+export interface MemoryConversationTables {
+  conversations: MemTable<ConversationRecord>;
+  rounds: MemTable<RoundRecord>;
+  responses: MemTable<ResponseRecord>;
+  requests: MemTable<ConversationRequestRecord>;
+}
+
+/**
+ * Conversations in memory: the same contract as the SQLite adapter, with a case-insensitive
+ * substring where SQLite uses full-text search.
+ */
 export class MemoryConversationRepo implements ConversationRepo {
-  readonly #conversations: MemTable<ConversationRecord>;
-  readonly #rounds: MemTable<RoundRecord>;
-  readonly #responses: MemTable<ResponseRecord>;
+  readonly #t: MemoryConversationTables;
 
-  constructor(conversations: MemTable<ConversationRecord>, rounds: MemTable<RoundRecord>, responses: MemTable<ResponseRecord>) {
-    this.#conversations = conversations;
-    this.#rounds = rounds;
-    this.#responses = responses;
+  constructor(tables: MemoryConversationTables) {
+    this.#t = tables;
   }
 
   create(c: ConversationRecord): boolean {
-    if (this.#conversations.has(c.id)) return false;
-    this.#conversations.set(c.id, copyConversation(c));
+    if (this.#t.conversations.has(c.id)) return false;
+    this.#t.conversations.set(c.id, copyConversation(c));
     return true;
   }
 
   get(id: string): ConversationRecord | null {
-    const c = this.#conversations.get(id);
+    const c = this.#t.conversations.get(id);
     return c === undefined ? null : copyConversation(c);
   }
 
   update(c: ConversationRecord): void {
-    if (this.#conversations.has(c.id)) this.#conversations.set(c.id, copyConversation(c));
+    if (this.#t.conversations.has(c.id)) this.#t.conversations.set(c.id, copyConversation(c));
   }
 
-  list(filter: { status?: string; agent?: string; kind?: string; since?: number; limit?: number } = {}): ConversationRecord[] {
-    const rows = this.#conversations.values().filter((c) =>
-      (filter.status === undefined || c.status === filter.status) &&
-      (filter.kind === undefined || c.kind === filter.kind) &&
+  search(filter: ConversationSearch = {}): ConversationRecord[] {
+    const statuses: readonly string[] | null = filter.status === undefined ? null
+      : typeof filter.status === 'string' ? [filter.status] : filter.status;
+    const query = filter.query?.trim().toLowerCase() ?? '';
+    const rows = this.#t.conversations.values().filter((c) =>
+      (statuses === null || statuses.includes(c.status)) &&
+      (filter.type === undefined || c.type === filter.type) &&
+      (filter.role === undefined || c.role === filter.role) &&
+      (filter.since === undefined || c.createdAt >= filter.since) &&
       (filter.agent === undefined || c.initiator === filter.agent || c.participants.includes(filter.agent)) &&
-      (filter.since === undefined || c.createdAt >= filter.since));
-    return take(rows.sort((a, b) => a.createdAt - b.createdAt), filter.limit).map(copyConversation);
+      (query === '' || this.#mentions(c.id, query)));
+    // Newest first; among equal times the later inserted first, like ORDER BY created_at DESC, rowid DESC.
+    const newest = rows.reverse().sort((a, b) => b.createdAt - a.createdAt);
+    return take(newest, filter.limit).map(copyConversation);
   }
 
-  putRound(r: RoundRecord): void {
-    this.#rounds.set(roundKey(r.conversationId, r.round), { ...r });
+  active(limit?: number): ConversationRecord[] {
+    const rows = this.#t.conversations.values().filter((c) => c.status === 'active').sort((a, b) => a.deadline - b.deadline);
+    return take(rows, limit).map(copyConversation);
   }
 
-  rounds(conversationId: string): RoundRecord[] {
-    return this.#rounds.values()
-      .filter((r) => r.conversationId === conversationId)
-      .sort((a, b) => a.round - b.round)
-      .map((r) => ({ ...r }));
+  deleteTerminal(before: number): string[] {
+    const doomed = this.#t.conversations.values()
+      .filter((c) => TERMINAL_CONVERSATION_STATUSES.includes(c.status) && c.updatedAt < before)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((c) => c.id);
+    const gone = new Set(doomed);
+    for (const r of this.#t.rounds.values()) if (gone.has(r.conversationId)) this.#t.rounds.delete(roundKey(r.conversationId, r.round));
+    for (const r of this.#t.responses.values()) if (gone.has(r.conversationId)) this.#t.responses.delete(r.id);
+    for (const r of this.#t.requests.values()) if (gone.has(r.conversationId)) this.#t.requests.delete(r.id);
+    for (const id of doomed) this.#t.conversations.delete(id);
+    return doomed;
   }
 
-  addResponse(r: ResponseRecord): boolean {
-    const key = responseKey(r);
-    if (this.#responses.has(key)) return false;
-    this.#responses.set(key, { ...r });
+  stats(): ConversationStats {
+    const all = this.#t.conversations.values();
+    const initiated = new Set(all.filter((c) => c.role === 'initiator').map((c) => c.id));
+    return {
+      byStatus: countBy(all, (c) => c.status),
+      byType: countBy(all, (c) => c.type),
+      byRole: countBy(all, (c) => c.role),
+      expectedAnswers: this.#t.rounds.values()
+        .filter((r) => initiated.has(r.conversationId)).reduce((n, r) => n + r.expected.length, 0),
+      countedAnswers: this.#t.responses.values().filter((r) => r.counted && initiated.has(r.conversationId)).length,
+    };
+  }
+
+  addRound(r: RoundRecord): boolean {
+    const key = roundKey(r.conversationId, r.round);
+    if (this.#t.rounds.has(key)) return false;
+    this.#t.rounds.set(key, copyRound(r));
     return true;
   }
 
+  updateRound(r: RoundRecord): void {
+    const key = roundKey(r.conversationId, r.round);
+    const old = this.#t.rounds.get(key);
+    if (old === undefined) return;
+    this.#t.rounds.set(key, {
+      ...old, deadline: r.deadline, expected: [...r.expected], quorum: r.quorum, status: r.status, closedAt: r.closedAt,
+    });
+  }
+
+  round(conversationId: string, round: number): RoundRecord | null {
+    const r = this.#t.rounds.get(roundKey(conversationId, round));
+    return r === undefined ? null : copyRound(r);
+  }
+
+  rounds(conversationId: string): RoundRecord[] {
+    return this.#t.rounds.values()
+      .filter((r) => r.conversationId === conversationId)
+      .sort((a, b) => a.round - b.round)
+      .map(copyRound);
+  }
+
+  addResponse(r: ResponseRecord): boolean {
+    if (this.#t.responses.has(r.id)) return false;
+    this.#t.responses.set(r.id, { ...r });
+    return true;
+  }
+
+  response(id: string): ResponseRecord | null {
+    const r = this.#t.responses.get(id);
+    return r === undefined ? null : { ...r };
+  }
+
   responses(conversationId: string, round?: number): ResponseRecord[] {
-    return this.#responses.values()
+    return this.#t.responses.values()
       .filter((r) => r.conversationId === conversationId && (round === undefined || r.round === round))
       .sort((a, b) => a.round - b.round || a.receivedAt - b.receivedAt)
       .map((r) => ({ ...r }));
   }
-}
 
-export type StoredSessionMessage = SessionMessage & { id: number };
-
-export class MemorySessionRepo implements SessionRepo {
-  readonly #sessions: MemTable<SessionRecord>;
-  readonly #messages: MemTable<StoredSessionMessage>;
-  readonly #ids: MemCounter;
-
-  constructor(sessions: MemTable<SessionRecord>, messages: MemTable<StoredSessionMessage>, ids: MemCounter) {
-    this.#sessions = sessions;
-    this.#messages = messages;
-    this.#ids = ids;
+  putRequest(r: ConversationRequestRecord): void {
+    this.#t.requests.set(r.id, { ...r });
   }
 
-  put(s: SessionRecord): void {
-    this.#sessions.set(s.key, { ...s, participants: [...s.participants] });
+  request(id: string): ConversationRequestRecord | null {
+    const r = this.#t.requests.get(id);
+    return r === undefined ? null : { ...r };
   }
 
-  get(key: string): SessionRecord | null {
-    const s = this.#sessions.get(key);
-    return s === undefined ? null : { ...s, participants: [...s.participants] };
+  requests(conversationId: string, round?: number): ConversationRequestRecord[] {
+    return this.#t.requests.values()
+      .filter((r) => r.conversationId === conversationId && (round === undefined || r.round === round))
+      .sort((a, b) => a.round - b.round || a.createdAt - b.createdAt)
+      .map((r) => ({ ...r }));
   }
 
-  list(filter: { status?: string } = {}): SessionRecord[] {
-    return this.#sessions.values()
-      .filter((s) => filter.status === undefined || s.status === filter.status)
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .map((s) => ({ ...s, participants: [...s.participants] }));
+  setRequestDelivery(id: string, delivery: RequestDelivery, error: string | null): void {
+    const r = this.#t.requests.get(id);
+    if (r !== undefined) this.#t.requests.set(id, { ...r, delivery, error });
   }
 
-  appendMessage(m: SessionMessage, keep: number): void {
-    const id = this.#ids.next();
-    this.#messages.set(String(id), { ...m, id });
-    const mine = this.#of(m.sessionKey);
-    const excess = mine.length - Math.max(0, Math.floor(keep));
-    for (const old of mine.slice(0, Math.max(0, excess))) this.#messages.delete(String(old.id));
-  }
-
-  messages(key: string, limit?: number): SessionMessage[] {
-    const mine = this.#of(key);
-    const newest = limit === undefined ? mine : mine.slice(Math.max(0, mine.length - Math.max(0, Math.floor(limit))));
-    return newest.map(({ id: _id, ...m }) => m);
-  }
-
-  delete(key: string): boolean {
-    const hadSession = this.#sessions.delete(key);
-    const mine = this.#of(key);
-    for (const m of mine) this.#messages.delete(String(m.id));
-    return hadSession || mine.length > 0;
-  }
-
-  #of(key: string): StoredSessionMessage[] {
-    return this.#messages.values().filter((m) => m.sessionKey === key);
-  }
-}
-
-export class MemoryEventLog implements EventLog {
-  readonly #rows: MemTable<MeshEventRecord>;
-  readonly #seq: MemCounter;
-
-  constructor(rows: MemTable<MeshEventRecord>, seq: MemCounter) {
-    this.#rows = rows;
-    this.#seq = seq;
-  }
-
-  append(type: string, data: JsonValue, ts: number): number {
-    const stored = jsonRoundTrip(data);
-    const seq = this.#seq.next();
-    this.#rows.set(String(seq), { seq, ts, type, data: stored });
-    return seq;
-  }
-
-  after(afterSeq: number, limit?: number): MeshEventRecord[] {
-    const rows = this.#rows.values().filter((e) => e.seq > afterSeq);
-    return take(rows, limit).map((e) => ({ ...e, data: jsonRoundTrip(e.data) }));
-  }
-
-  latestSeq(): number {
-    return this.#seq.value;
-  }
-
-  prune(before: number): number {
-    const doomed = this.#rows.values().filter((e) => e.ts < before);
-    for (const e of doomed) this.#rows.delete(String(e.seq));
-    return doomed.length;
+  /** Some round question or response body of the conversation contains `needle` (lowercase). */
+  #mentions(conversationId: string, needle: string): boolean {
+    return this.#t.rounds.values().some((r) => r.conversationId === conversationId && r.question.toLowerCase().includes(needle)) ||
+      this.#t.responses.values().some((r) => r.conversationId === conversationId && r.body.toLowerCase().includes(needle));
   }
 }

@@ -1,10 +1,11 @@
 import type { JsonValue } from '../../protocol/json.ts';
 import type {
-  BreakerRecord, ConversationRecord, DeadLetter, IncidentRecord, InboxMessage, MeshEventRecord, OutboxMessage,
-  PeerHealth, ResponseRecord, RoundRecord, SessionRecord, Store,
+  BreakerRecord, ConversationRecord, ConversationRequestRecord, DeadLetter, IncidentRecord, InboxMessage, MeshEventRecord,
+  OutboxMessage, PeerHealth, ResponseRecord, RoundRecord, SessionRecord, Store,
 } from '../../ports/store.ts';
-import { MemoryConversationRepo, MemoryEventLog, MemorySessionRepo } from './memory-conversations.ts';
-import type { StoredSessionMessage } from './memory-conversations.ts';
+import { MemoryConversationRepo } from './memory-conversations.ts';
+import { MemoryEventLog, MemorySessionRepo } from './memory-sessions.ts';
+import type { StoredSessionMessage } from './memory-sessions.ts';
 import { MemoryAuditRepo, MemoryInboxRepo, MemoryNonceRepo } from './memory-inbox.ts';
 import type { NonceEntry, SeqAuditEntry } from './memory-inbox.ts';
 import { Journal, MemCounter, MemTable } from './memory-journal.ts';
@@ -29,7 +30,12 @@ export function createMemoryStore(): Store {
     breakers: new MemoryBreakerRepo(table<BreakerRecord>()),
     peers: new MemoryPeerHealthRepo(table<PeerHealth>()),
     kv: new MemoryKeyValueRepo(table<JsonValue>()),
-    conversations: new MemoryConversationRepo(table<ConversationRecord>(), table<RoundRecord>(), table<ResponseRecord>()),
+    conversations: new MemoryConversationRepo({
+      conversations: table<ConversationRecord>(),
+      rounds: table<RoundRecord>(),
+      responses: table<ResponseRecord>(),
+      requests: table<ConversationRequestRecord>(),
+    }),
     incidents: new MemoryIncidentRepo(table<IncidentRecord>()),
     sessions: new MemorySessionRepo(table<SessionRecord>(), table<StoredSessionMessage>(), new MemCounter(journal)),
     events: new MemoryEventLog(table<MeshEventRecord>(), new MemCounter(journal)),

@@ -1,63 +1,28 @@
-import type { ConversationRecord, ConversationRepo, ResponseRecord, RoundRecord } from '../../ports/store.ts';
-import { jsonText, parseJsonText, parseStringArray, sqlLimit, stringArrayText } from './json-columns.ts';
+import type {
+  ConversationRecord, ConversationRepo, ConversationRequestRecord, ConversationSearch, ConversationStats, RequestDelivery,
+  ResponseRecord, RoundRecord,
+} from '../../ports/conversation-repo.ts';
+import { TERMINAL_CONVERSATION_STATUSES } from '../../ports/conversation-repo.ts';
+import {
+  optionsText, toConversation, toRequest, toResponse, toRound, verdictText,
+  type ConversationRow, type RequestRow, type ResponseRow, type RoundRow,
+} from './conversation-rows.ts';
+import { sqlLimit, stringArrayText } from './json-columns.ts';
 import type { Params, SqliteDb } from './sqlite-db.ts';
 
-interface ConversationRow {
-  id: string;
-  kind: string;
-  initiator: string;
-  subject: string;
-  status: string;
-  participants: string;
-  current_round: number;
-  created_at: number;
-  updated_at: number;
-  expires_at: number | null;
-  data: string;
+/**
+ * The search text as an FTS5 query: its words as one phrase, the last word a prefix, each word
+ * quoted (words are letters and digits only, so the user cannot inject FTS syntax). Null when the
+ * text has no word at all: such a query matches nothing.
+ */
+export function ftsPhrase(query: string): string | null {
+  const words = query.match(/[\p{L}\p{N}]+/gu);
+  return words === null ? null : `"${words.join(' ')}"*`;
 }
 
-interface RoundRow {
-  conversation_id: string;
-  round: number;
-  question: string;
-  status: string;
-  expected_responses: number;
-  created_at: number;
-  consensus: string | null;
-  consensus_summary: string | null;
-}
+const TERMINAL_SQL = TERMINAL_CONVERSATION_STATUSES.map((s) => `'${s}'`).join(', ');
 
-interface ResponseRow {
-  conversation_id: string;
-  round: number;
-  agent: string;
-  message_id: string | null;
-  body: string;
-  received_at: number;
-}
-
-function toConversation(r: ConversationRow): ConversationRecord {
-  return {
-    id: r.id, kind: r.kind, initiator: r.initiator, subject: r.subject, status: r.status,
-    participants: parseStringArray(r.participants), currentRound: r.current_round, createdAt: r.created_at,
-    updatedAt: r.updated_at, expiresAt: r.expires_at, data: parseJsonText(r.data),
-  };
-}
-
-function toRound(r: RoundRow): RoundRecord {
-  return {
-    conversationId: r.conversation_id, round: r.round, question: r.question, status: r.status,
-    expectedResponses: r.expected_responses, createdAt: r.created_at, consensus: r.consensus,
-    consensusSummary: r.consensus_summary,
-  };
-}
-
-function toResponse(r: ResponseRow): ResponseRecord {
-  return {
-    conversationId: r.conversation_id, round: r.round, agent: r.agent, messageId: r.message_id, body: r.body,
-    receivedAt: r.received_at,
-  };
-}
+const bool = (b: boolean): number => (b ? 1 : 0);
 
 export class SqliteConversationRepo implements ConversationRepo {
   readonly #db: SqliteDb;
@@ -68,13 +33,12 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   create(c: ConversationRecord): boolean {
     const db = this.#db;
-    const participants = stringArrayText(c.participants);
-    const data = jsonText(c.data);
     return db.transaction(() => db.run(
-      `INSERT INTO conversations (id, kind, initiator, subject, status, participants, current_round, created_at,
-         updated_at, expires_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      c.id, c.kind, c.initiator, c.subject, c.status, participants, c.currentRound, c.createdAt, c.updatedAt,
-      c.expiresAt, data) === 1);
+      `INSERT INTO conversations (id, type, role, initiator, participants, subject, ttl_seconds, created_at, updated_at,
+         deadline, status, status_reason, current_round, options, verdict)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      c.id, c.type, c.role, c.initiator, stringArrayText(c.participants), c.subject, c.ttlSeconds, c.createdAt,
+      c.updatedAt, c.deadline, c.status, c.statusReason, c.currentRound, optionsText(c), verdictText(c.verdict)) === 1);
   }
 
   get(id: string): ConversationRecord | null {
@@ -82,67 +46,171 @@ export class SqliteConversationRepo implements ConversationRepo {
     return row === null ? null : toConversation(row);
   }
 
-  /** Replaces every field of an existing conversation; a missing one is left missing. */
   update(c: ConversationRecord): void {
     const db = this.#db;
-    const participants = stringArrayText(c.participants);
-    const data = jsonText(c.data);
     db.transaction(() => db.run(
-      `UPDATE conversations SET kind = ?, initiator = ?, subject = ?, status = ?, participants = ?, current_round = ?,
-         created_at = ?, updated_at = ?, expires_at = ?, data = ? WHERE id = ?`,
-      c.kind, c.initiator, c.subject, c.status, participants, c.currentRound, c.createdAt, c.updatedAt, c.expiresAt,
-      data, c.id));
+      `UPDATE conversations SET type = ?, role = ?, initiator = ?, participants = ?, subject = ?, ttl_seconds = ?,
+         created_at = ?, updated_at = ?, deadline = ?, status = ?, status_reason = ?, current_round = ?, options = ?,
+         verdict = ? WHERE id = ?`,
+      c.type, c.role, c.initiator, stringArrayText(c.participants), c.subject, c.ttlSeconds, c.createdAt, c.updatedAt,
+      c.deadline, c.status, c.statusReason, c.currentRound, optionsText(c), verdictText(c.verdict), c.id));
   }
 
-  /** Oldest created first; `agent` matches the initiator or any participant; `since` compares createdAt. */
-  list(filter: { status?: string; agent?: string; kind?: string; since?: number; limit?: number } = {}): ConversationRecord[] {
+  search(filter: ConversationSearch = {}): ConversationRecord[] {
     const where: string[] = [];
     const params: Params = [];
-    if (filter.status !== undefined) { where.push('status = ?'); params.push(filter.status); }
-    if (filter.kind !== undefined) { where.push('kind = ?'); params.push(filter.kind); }
+    if (filter.status !== undefined) {
+      const statuses: readonly string[] = typeof filter.status === 'string' ? [filter.status] : filter.status;
+      if (statuses.length === 0) return [];
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (filter.type !== undefined) { where.push('type = ?'); params.push(filter.type); }
+    if (filter.role !== undefined) { where.push('role = ?'); params.push(filter.role); }
+    if (filter.since !== undefined) { where.push('created_at >= ?'); params.push(filter.since); }
     if (filter.agent !== undefined) {
       where.push('(initiator = ? OR EXISTS (SELECT 1 FROM json_each(conversations.participants) WHERE value = ?))');
       params.push(filter.agent, filter.agent);
     }
-    if (filter.since !== undefined) { where.push('created_at >= ?'); params.push(filter.since); }
+    if (filter.query !== undefined && filter.query.trim() !== '') {
+      const phrase = ftsPhrase(filter.query);
+      if (phrase === null) return [];
+      where.push(`id IN (
+        SELECT conversation_id FROM conversation_rounds WHERE seq IN
+          (SELECT rowid FROM conversation_questions_fts WHERE conversation_questions_fts MATCH ?)
+        UNION
+        SELECT conversation_id FROM conversation_responses WHERE seq IN
+          (SELECT rowid FROM conversation_bodies_fts WHERE conversation_bodies_fts MATCH ?))`);
+      params.push(phrase, phrase);
+    }
     params.push(sqlLimit(filter.limit));
     const sql = `SELECT * FROM conversations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at, rowid LIMIT ?`;
+      ORDER BY created_at DESC, rowid DESC LIMIT ?`;
     return this.#db.read(() => this.#db.all<ConversationRow>(sql, ...params)).map(toConversation);
   }
 
-  putRound(r: RoundRecord): void {
+  active(limit?: number): ConversationRecord[] {
+    const db = this.#db;
+    return db.read(() => db.all<ConversationRow>(
+      `SELECT * FROM conversations WHERE status = 'active' ORDER BY deadline, rowid LIMIT ?`, sqlLimit(limit)))
+      .map(toConversation);
+  }
+
+  deleteTerminal(before: number): string[] {
+    const db = this.#db;
+    return db.transaction(() => {
+      const ids = db.all<{ id: string }>(
+        `SELECT id FROM conversations WHERE status IN (${TERMINAL_SQL}) AND updated_at < ? ORDER BY created_at, rowid`, before)
+        .map((r) => r.id);
+      for (const id of ids) {
+        db.run('DELETE FROM conversation_responses WHERE conversation_id = ?', id);
+        db.run('DELETE FROM conversation_requests WHERE conversation_id = ?', id);
+        db.run('DELETE FROM conversation_rounds WHERE conversation_id = ?', id);
+        db.run('DELETE FROM conversations WHERE id = ?', id);
+      }
+      return ids;
+    });
+  }
+
+  stats(): ConversationStats {
+    const db = this.#db;
+    return db.read(() => {
+      const group = (column: 'status' | 'type' | 'role'): Record<string, number> => Object.fromEntries(
+        db.all<{ k: string; n: number }>(`SELECT ${column} AS k, count(*) AS n FROM conversations GROUP BY ${column} ORDER BY ${column}`)
+          .map((r) => [r.k, r.n]));
+      const expected = db.get<{ n: number }>(
+        `SELECT coalesce(sum(json_array_length(r.expected)), 0) AS n FROM conversation_rounds r
+         JOIN conversations c ON c.id = r.conversation_id WHERE c.role = 'initiator'`)?.n ?? 0;
+      const counted = db.get<{ n: number }>(
+        `SELECT count(*) AS n FROM conversation_responses x
+         JOIN conversations c ON c.id = x.conversation_id WHERE c.role = 'initiator' AND x.counted = 1`)?.n ?? 0;
+      return { byStatus: group('status'), byType: group('type'), byRole: group('role'), expectedAnswers: expected, countedAnswers: counted };
+    });
+  }
+
+  addRound(r: RoundRecord): boolean {
+    const db = this.#db;
+    return db.transaction(() => db.run(
+      `INSERT INTO conversation_rounds (conversation_id, round, question, created_at, deadline, expected, quorum, status, closed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id, round) DO NOTHING`,
+      r.conversationId, r.round, r.question, r.createdAt, r.deadline, stringArrayText(r.expected), r.quorum, r.status,
+      r.closedAt) === 1);
+  }
+
+  updateRound(r: RoundRecord): void {
     const db = this.#db;
     db.transaction(() => db.run(
-      `INSERT INTO rounds (conversation_id, round, question, status, expected_responses, created_at, consensus,
-         consensus_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (conversation_id, round) DO UPDATE SET question = excluded.question, status = excluded.status,
-         expected_responses = excluded.expected_responses, created_at = excluded.created_at,
-         consensus = excluded.consensus, consensus_summary = excluded.consensus_summary`,
-      r.conversationId, r.round, r.question, r.status, r.expectedResponses, r.createdAt, r.consensus, r.consensusSummary));
+      `UPDATE conversation_rounds SET deadline = ?, expected = ?, quorum = ?, status = ?, closed_at = ?
+       WHERE conversation_id = ? AND round = ?`,
+      r.deadline, stringArrayText(r.expected), r.quorum, r.status, r.closedAt, r.conversationId, r.round));
+  }
+
+  round(conversationId: string, round: number): RoundRecord | null {
+    const db = this.#db;
+    const row = db.read(() => db.get<RoundRow>(
+      'SELECT * FROM conversation_rounds WHERE conversation_id = ? AND round = ?', conversationId, round));
+    return row === null ? null : toRound(row);
   }
 
   rounds(conversationId: string): RoundRecord[] {
     const db = this.#db;
-    return db.read(() => db.all<RoundRow>('SELECT * FROM rounds WHERE conversation_id = ? ORDER BY round', conversationId))
-      .map(toRound);
+    return db.read(() => db.all<RoundRow>(
+      'SELECT * FROM conversation_rounds WHERE conversation_id = ? ORDER BY round', conversationId)).map(toRound);
   }
 
   addResponse(r: ResponseRecord): boolean {
     const db = this.#db;
     return db.transaction(() => db.run(
-      `INSERT INTO responses (conversation_id, round, agent, message_id, body, received_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (conversation_id, round, agent) DO NOTHING`,
-      r.conversationId, r.round, r.agent, r.messageId, r.body, r.receivedAt) === 1);
+      `INSERT INTO conversation_responses (id, conversation_id, round, agent, correlation_id, body, received_at, auth,
+         correlated_by, counted, from_participant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      r.id, r.conversationId, r.round, r.agent, r.correlationId, r.body, r.receivedAt, r.auth, r.correlatedBy,
+      bool(r.counted), bool(r.fromParticipant)) === 1);
   }
 
-  /** Ordered by round, then arrival. */
+  response(id: string): ResponseRecord | null {
+    const db = this.#db;
+    const row = db.read(() => db.get<ResponseRow>('SELECT * FROM conversation_responses WHERE id = ?', id));
+    return row === null ? null : toResponse(row);
+  }
+
   responses(conversationId: string, round?: number): ResponseRecord[] {
     const db = this.#db;
     const rows = db.read(() => round === undefined
-      ? db.all<ResponseRow>('SELECT * FROM responses WHERE conversation_id = ? ORDER BY round, received_at, rowid', conversationId)
-      : db.all<ResponseRow>('SELECT * FROM responses WHERE conversation_id = ? AND round = ? ORDER BY received_at, rowid',
+      ? db.all<ResponseRow>(
+        'SELECT * FROM conversation_responses WHERE conversation_id = ? ORDER BY round, received_at, seq', conversationId)
+      : db.all<ResponseRow>(
+        'SELECT * FROM conversation_responses WHERE conversation_id = ? AND round = ? ORDER BY received_at, seq',
         conversationId, round));
     return rows.map(toResponse);
+  }
+
+  putRequest(r: ConversationRequestRecord): void {
+    const db = this.#db;
+    db.transaction(() => db.run(
+      `INSERT INTO conversation_requests (id, conversation_id, round, agent, created_at, delivery, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id, round = excluded.round,
+         agent = excluded.agent, created_at = excluded.created_at, delivery = excluded.delivery, error = excluded.error`,
+      r.id, r.conversationId, r.round, r.agent, r.createdAt, r.delivery, r.error));
+  }
+
+  request(id: string): ConversationRequestRecord | null {
+    const db = this.#db;
+    const row = db.read(() => db.get<RequestRow>('SELECT * FROM conversation_requests WHERE id = ?', id));
+    return row === null ? null : toRequest(row);
+  }
+
+  requests(conversationId: string, round?: number): ConversationRequestRecord[] {
+    const db = this.#db;
+    const rows = db.read(() => round === undefined
+      ? db.all<RequestRow>('SELECT * FROM conversation_requests WHERE conversation_id = ? ORDER BY round, created_at, rowid', conversationId)
+      : db.all<RequestRow>('SELECT * FROM conversation_requests WHERE conversation_id = ? AND round = ? ORDER BY created_at, rowid',
+        conversationId, round));
+    return rows.map(toRequest);
+  }
+
+  setRequestDelivery(id: string, delivery: RequestDelivery, error: string | null): void {
+    const db = this.#db;
+    db.transaction(() => db.run('UPDATE conversation_requests SET delivery = ?, error = ? WHERE id = ?', delivery, error, id));
   }
 }
