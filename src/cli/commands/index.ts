@@ -14,6 +14,7 @@ export interface CommandEntry {
 export const commands: CommandEntry[] = [
   { name: 'init', group: 'Set up', summary: 'create a node home: identity, registry, keys, database', load: async () => (await import('./init.ts')).command },
   { name: 'join', group: 'Set up', summary: 'add or update a peer in the registry; --show prints how peers add this node', load: async () => (await import('./join.ts')).command },
+  { name: 'peers', group: 'Set up', summary: 'list the agents this node can reach: names, roles, addresses (never tokens)', load: async () => (await import('./peers.ts')).command },
   { name: 'keygen', group: 'Set up', summary: 'HMAC signing keys per peer: <peer> | --all | --status | --show <peer>', load: async () => (await import('./keygen.ts')).command },
   { name: 'crypt', group: 'Set up', summary: 'encryption keys and manual encrypt/decrypt (bash mesh-crypt compatible)', load: async () => (await import('./crypt.ts')).command },
   { name: 'send', group: 'Messages', summary: 'send a message to an agent, a @group or all', load: async () => (await import('./send.ts')).command },
