@@ -45,7 +45,8 @@ Notifications, alerts and responses need no answer.
     mesh request <agent> "<question>" --wait 120      # ask and print the answer when it arrives
     mesh inbox --unread                              # messages received so far
 
-\`mesh request\` prints the answer alone on stdout; status lines ("delivered", "waiting…") go to stderr.
+\`mesh request\` prints the answer alone on stdout; status lines ("delivered", "waiting…") go to stderr
+(add \`2>/dev/null\` when you want only the answer; the exit code still tells what happened).
 It blocks until the answer comes, up to \`--wait\` seconds, but your exec tool moves a command to the
 background after 10 seconds unless you say otherwise: give the exec call a \`yieldMs\` longer than the
 wait (for \`--wait 120\`, \`yieldMs: 130000\`), or poll the backgrounded command with the process tool.
