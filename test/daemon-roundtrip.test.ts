@@ -122,7 +122,9 @@ describe('mesh serve round trips between real daemons', { timeout: 180_000 }, ()
   test('mesh request --wait prints the answer of beta\'s MESH_HANDLER (here gamma\'s)', async () => {
     const r = await alpha.mesh(['request', 'gamma', '6*7', '--wait', '20'], { timeoutMs: 30_000 });
     assert.equal(r.code, 0, describeRun(r));
-    assert.equal(r.stdout.trim(), '42 (for alpha, request id ok)');
+    // An agent reads stdout as the answer: nothing else may be there; status lines go to stderr.
+    assert.equal(r.stdout, '42 (for alpha, request id ok)\n');
+    assert.match(r.stderr, /gamma: delivered \(HTTP 202\) msg_/);
     console.log(`# mesh request --wait answered in ${r.ms} ms (process start to exit)`);
 
     const json = await alpha.meshJson<{ ok: boolean; request: { id: string }; response: { from: string; body: string } }>(

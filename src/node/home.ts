@@ -10,6 +10,7 @@
  *   data/mesh.db                    SQLite (WAL)
  *   logs/mesh-audit.jsonl           audit mirror
  *   files/                          attachments served to peers under expiring URLs
+ *   bin/mesh                        `mesh` for an OpenClaw agent's exec PATH (written by `mesh openclaw setup`)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -28,6 +29,8 @@ export interface HomeLayout {
   logsDir: string;
   auditLogFile: string;
   filesDir: string;
+  /** Holds the generated `mesh` wrapper that OpenClaw's tools.exec.pathPrepend points at. */
+  binDir: string;
 }
 
 export function layoutOf(home: string): HomeLayout {
@@ -46,6 +49,7 @@ export function layoutOf(home: string): HomeLayout {
     logsDir: join(h, 'logs'),
     auditLogFile: join(h, 'logs', 'mesh-audit.jsonl'),
     filesDir: join(h, 'files'),
+    binDir: join(h, 'bin'),
   };
 }
 

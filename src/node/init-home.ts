@@ -10,6 +10,7 @@ import { ensureIdentity, ensureKeyDirs } from '../crypto/key-files.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { layoutOf } from './home.ts';
+import { isHostAddress, isLoopbackHost, listenHostFor, localInterfaceAddresses } from './listen-address.ts';
 import { DEFAULT_SERVE_PORT } from './node-config.ts';
 import { emptyRegistry, readRegistryFile, writeRegistryFile } from './registry.ts';
 
@@ -23,6 +24,8 @@ export interface InitOptions {
   role?: string | undefined;
   /** Allow renaming a home that belongs to another agent. */
   force?: boolean | undefined;
+  /** This host's interface addresses (default: os.networkInterfaces); decides where serve listens. */
+  localAddresses?: readonly string[] | undefined;
 }
 
 export interface InitResult {
@@ -31,6 +34,8 @@ export interface InitResult {
   created: string[];
   kept: string[];
   publicKey: string;
+  /** Where `mesh serve` listens (config/mesh.json serve.host/port, as written now or kept). */
+  serve: { host: string; port: number };
   warnings: string[];
 }
 
@@ -38,8 +43,32 @@ export function newHookToken(): string {
   return `mesh-${randomBytes(12).toString('hex')}`;
 }
 
+/** serve.host/port of an existing config/mesh.json, defaults where it says nothing (or is not JSON:
+ *  loading it reports that properly). */
+function servedAt(configFile: string): { host: string; port: number } {
+  try {
+    const serve = (JSON.parse(readFileSync(configFile, 'utf8')) as { serve?: { host?: unknown; port?: unknown } }).serve;
+    return {
+      host: typeof serve?.host === 'string' ? serve.host : '127.0.0.1',
+      port: typeof serve?.port === 'number' ? serve.port : DEFAULT_SERVE_PORT,
+    };
+  } catch {
+    return { host: '127.0.0.1', port: DEFAULT_SERVE_PORT };
+  }
+}
+
+function exposureWarning(host: string, port: number, ip: string, allInterfaces: boolean): string {
+  const where = allInterfaces
+    ? `${ip} is not an address of this host (NAT or a DNS name?), so \`mesh serve\` listens on all interfaces (${host} port ${port})`
+    : `\`mesh serve\` listens on ${host} port ${port}`;
+  return `${where}: reachable from the network, as --ip asks. Anyone who can connect may try; requests need this node's hook token, and messages from peers with signing enabled (\`mesh keygen <peer> --enable\`) must be signed. Open port ${port} to your peers only.`;
+}
+
 export function initHome(o: InitOptions): InitResult {
   const agent = assertAgentName(o.agent);
+  if (o.ip !== undefined && !isHostAddress(o.ip)) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `--ip must be an IP address or a host name, got "${o.ip}"`);
+  }
   const L = layoutOf(o.home);
   const created: string[] = [];
   const kept: string[] = [];
@@ -89,17 +118,30 @@ export function initHome(o: InitOptions): InitResult {
   const id = ensureIdentity(L.home);
   note(id.privateKeyPath, id.created);
 
+  // Peers are told to connect to --ip, so `mesh serve` must listen there (loopback stays loopback).
+  const listen = o.ip === undefined ? { host: '127.0.0.1', allInterfaces: false } : listenHostFor(o.ip, o.localAddresses ?? localInterfaceAddresses());
+  let serve: { host: string; port: number };
   if (!existsSync(L.configFile)) {
-    const cfg = { serve: { host: '127.0.0.1', port: o.port ?? DEFAULT_SERVE_PORT }, inbound: { handOff: 'inbox' } };
+    serve = { host: listen.host, port: o.port ?? DEFAULT_SERVE_PORT };
+    const cfg = { serve, inbound: { handOff: 'inbox' } };
     writeFileAtomic(L.configFile, `${JSON.stringify(cfg, null, 2)}\n`, 0o600);
     note(L.configFile, true);
+    if (o.ip !== undefined && !isLoopbackHost(serve.host)) warnings.push(exposureWarning(serve.host, serve.port, o.ip, listen.allInterfaces));
   } else {
     note(L.configFile, false);
+    serve = servedAt(L.configFile);
+    if (o.ip !== undefined && serve.host !== listen.host) {
+      warnings.push(`${L.configFile} already exists and keeps serve.host "${serve.host}": \`mesh serve\` does NOT listen where --ip ${o.ip} tells peers to connect. Set serve.host to "${listen.host}" there (or run \`mesh serve --host ${listen.host}\`).`);
+    }
+  }
+  const selfIp = reg.agents[agent]?.['ip'];
+  if (registryExisted && o.ip !== undefined && typeof selfIp === 'string' && selfIp !== o.ip) {
+    warnings.push(`the registry keeps ${agent}'s address ${selfIp}, not --ip ${o.ip}: \`mesh join --show\` and peers still use ${selfIp}. Edit agents.${agent}.ip in ${L.registryFile} to change it.`);
   }
 
   const dbExisted = existsSync(L.databaseFile);
   openSqliteStore(L.databaseFile).close();
   note(L.databaseFile, !dbExisted);
 
-  return { home: L.home, agent, created, kept, publicKey: id.identity.publicKey, warnings };
+  return { home: L.home, agent, created, kept, publicKey: id.identity.publicKey, serve, warnings };
 }

@@ -1,16 +1,22 @@
 // MESH between two REAL OpenClaw gateways (openclaw@2026.9.6), both driven by one scripted fake
 // model. Sidecar topology: gateway A's agent talks to its node `alpha`, gateway B's agent to `beta`;
-// each node runs `mesh serve` and forwards verified messages to its gateway's /hooks/agent. The
-// agents run the real `mesh` CLI (from source) through their exec tool, with MESH_HOME set.
+// each node runs `mesh serve` and forwards verified messages to its gateway's /hooks/agent.
 //
-// Scenarios: a request/answer round trip agent→agent, forged and replayed messages never reaching
-// the agent, a gateway outage bridged by the hand-off retry, and the direct topology (envelope
-// posted straight to the gateway, the agent runs `mesh receive -`).
+// Set up as the README's "MESH with OpenClaw" section says: init, join, keygen, then
+// `mesh openclaw setup --openclaw-config <file>`, and each gateway runs with what setup wrote into
+// that file (hooks, token, tools.exec.pathPrepend). The agents' `mesh` is whatever that PATH finds:
+// no wrapper of the test's own, no MESH_HOME in the gateway's environment, and no Node 24 on the
+// gateway's PATH (see support/openclaw-gateway.ts).
+//
+// Scenarios: the agent's PATH finds a working `mesh` on its node; a request/answer round trip
+// agent→agent; forged and replayed messages never reaching the agent; a gateway outage bridged by
+// the hand-off retry; and the direct topology (envelope posted straight to the gateway, the agent
+// runs `mesh receive -`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -18,7 +24,7 @@ import { messageText, startFakeModel } from './support/fake-model.ts';
 import type { FakeModel, FakeModelRule, RecordedRequest } from './support/fake-model.ts';
 import { installOpenClaw } from './support/install-openclaw.ts';
 import { freeLoopbackPort, startGateway } from './support/openclaw-gateway.ts';
-import type { OpenClawGateway, StartGatewayOptions } from './support/openclaw-gateway.ts';
+import type { HookResponse, OpenClawGateway } from './support/openclaw-gateway.ts';
 import { waitUntil } from './support/wait.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -28,6 +34,7 @@ const ASK_MARKER = `ASK-BETA-${nonce}`;
 const QUESTION = `How many replicas are in sync (q-${nonce})?`;
 const ANSWER = `three-replicas-in-sync-${nonce}`;
 const DIRECT_MARKER = `direct-${nonce}`;
+const WHICH_MARKER = `WHICH-MESH-${nonce}`;
 const REQUEST_HEADER_RE = /\[MESH\] Verified MESH message from "alpha" to "beta": type "request", id "([^"]+)"/;
 
 interface CliResult { code: number | null; stdout: string; stderr: string }
@@ -87,9 +94,27 @@ const registryToken = (home: string, agent: string): string =>
   String((JSON.parse(readFileSync(join(home, 'config', 'agent-registry.json'), 'utf8')) as { agents: Record<string, { token: string }> }).agents[agent]?.token);
 const requestTexts = (r: RecordedRequest): string[] => (r.body?.messages ?? []).map(messageText);
 
-/** Gateway A: the hook carrying ASK_MARKER makes the agent ask beta through MESH and wait. */
+/** Gateway A: the hook carrying ASK_MARKER makes the agent ask beta through MESH and wait, with a
+ *  `yieldMs` above the wait (exec backgrounds commands after 10 s). stderr (status lines) is
+ *  dropped, so the tool output is exactly what `mesh request` printed on stdout. */
 const askRule: FakeModelRule = (turn) => (turn.userSaid(ASK_MARKER)
-  ? { tool: 'exec', arguments: { command: `mesh request beta ${shellQuote(QUESTION)} --wait 60`, yieldMs: 90_000 } }
+  ? { tool: 'exec', arguments: { command: `mesh request beta ${shellQuote(QUESTION)} --wait 60 2>/dev/null`, yieldMs: 90_000 } }
+  : undefined);
+
+/**
+ * POST /hooks/agent. OpenClaw answers 503 when the run did not start within its 15 s admission time
+ * (a cold gateway's first run on a loaded machine) and cancels it, so posting again is safe.
+ */
+async function postAgentHook(gw: OpenClawGateway, body: Record<string, unknown>): Promise<HookResponse> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await gw.postHook('agent', body);
+    if (res.status !== 503 || attempt >= 3) return res;
+  }
+}
+
+/** Either gateway: show which `mesh` the agent's PATH finds, that it runs, and which node it serves. */
+const whichRule: FakeModelRule = (turn) => (turn.userSaid(WHICH_MARKER)
+  ? { exec: 'command -v mesh; mesh --version && mesh peers --json; echo "node on PATH: $(node --version 2>&1 || echo none)"' }
   : undefined);
 
 /** Gateway B: a verified MESH request from alpha is answered with `mesh reply <id>`. */
@@ -111,7 +136,7 @@ const receiveRule: FakeModelRule = (turn) => {
   return undefined;
 };
 
-describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)', { timeout: 600_000 }, () => {
+describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)', { timeout: 1_200_000 }, () => {
   let tmp = '';
   let model: FakeModel | undefined;
   let gwA: OpenClawGateway | undefined;
@@ -120,11 +145,27 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
   let serveB: Serve | undefined;
   const homes = { alpha: '', beta: '' };
   const ports = { alpha: 0, beta: 0 };
-  let gatewayOpts: (name: 'a' | 'b', meshHome: string) => StartGatewayOptions;
+  let openclawEntry = '';
+  /** tools.exec.pathPrepend of each gateway, as `mesh openclaw setup` wrote it. */
+  const pathPrepends: Record<'a' | 'b', string[]> = { a: [], b: [] };
 
-  /** Points a node at a gateway and installs the MESH skill in the gateway's workspace. */
-  const setupNode = (home: string, gw: OpenClawGateway): Promise<string> =>
-    mustMesh(home, ['openclaw', 'setup', '--gateway-url', gw.baseUrl, '--hook-token', gw.hookToken, '--workspace', gw.workspaceDir]);
+  /**
+   * What a user does: `mesh openclaw setup` with the gateway's URL, workspace and openclaw.json,
+   * then (re)start the gateway; the gateway runs with the settings setup merged into that file.
+   */
+  const setupAndStartGateway = async (name: 'a' | 'b', home: string): Promise<OpenClawGateway> => {
+    assert.ok(model);
+    const port = await freeLoopbackPort();
+    const workspaceDir = join(tmp, `workspace-${name}-${port}`);
+    const openclawJson = join(tmp, `openclaw-${name}-${port}.json`);
+    await mustMesh(home, ['openclaw', 'setup', '--gateway-url', `http://127.0.0.1:${port}`, '--workspace', workspaceDir, '--agents-md', '--openclaw-config', openclawJson]);
+    const written = JSON.parse(readFileSync(openclawJson, 'utf8')) as { hooks: { token: string }; tools: { exec: { pathPrepend: string[] } } };
+    pathPrepends[name] = written.tools.exec.pathPrepend;
+    return startGateway({
+      openclawEntry, model, name: `mesh-${name}`, port, workspaceDir,
+      hookToken: written.hooks.token, pathPrepend: written.tools.exec.pathPrepend, config: written, stopGraceMs: 3_000,
+    });
+  };
 
   /** Posts `{"message": <envelope>}` to beta's serve as alpha. */
   const postToBeta = async (envelopeText: string, token = registryToken(homes.beta, 'beta')): Promise<{ status: number; json: Record<string, unknown> }> => {
@@ -148,10 +189,6 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
 
   before(async (t) => {
     tmp = mkdtempSync(join(tmpdir(), 'mesh-e2e-mesh-'));
-    const binDir = join(tmp, 'bin');
-    mkdirSync(binDir);
-    writeFileSync(join(binDir, 'mesh'), `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(MESH_BIN)} "$@"\n`);
-    chmodSync(join(binDir, 'mesh'), 0o755);
     homes.alpha = join(tmp, 'alpha');
     homes.beta = join(tmp, 'beta');
     ports.alpha = await freeLoopbackPort();
@@ -165,16 +202,10 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     const key = await mustMesh(homes.alpha, ['keygen', '--show', 'beta']);
     await mustMesh(homes.beta, ['keygen', '--import', 'alpha', '--enable'], key);
 
-    const install = await installOpenClaw();
-    model = await startFakeModel({ rules: [askRule, answerRule, receiveRule] });
-    const fake = model;
-    gatewayOpts = (name, meshHome) => ({
-      openclawEntry: install.entry, model: fake, name: `mesh-${name}`, pathPrepend: [binDir], env: { MESH_HOME: meshHome }, stopGraceMs: 3_000,
-    });
-    [gwA, gwB] = await Promise.all([startGateway(gatewayOpts('a', homes.alpha)), startGateway(gatewayOpts('b', homes.beta))]);
+    openclawEntry = (await installOpenClaw()).entry;
+    model = await startFakeModel({ rules: [whichRule, askRule, answerRule, receiveRule] });
+    [gwA, gwB] = await Promise.all([setupAndStartGateway('a', homes.alpha), setupAndStartGateway('b', homes.beta)]);
     t.diagnostic(`gateways up in ${gwA.startupMs} / ${gwB.startupMs} ms; logs ${gwA.logFile} ${gwB.logFile}`);
-    await setupNode(homes.alpha, gwA);
-    await setupNode(homes.beta, gwB);
     serveA = await startServe(homes.alpha, ports.alpha, join(tmp, 'serve-alpha.log'));
     serveB = await startServe(homes.beta, ports.beta, join(tmp, 'serve-beta.log'));
   }, { timeout: 300_000 });
@@ -188,10 +219,24 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     if (tmp && process.env['MESH_E2E_KEEP'] !== '1') rmSync(tmp, { recursive: true, force: true });
   });
 
+  test('the exec PATH setup wrote finds a `mesh` that runs on the agent\'s own node (not the PATH\'s node)', { timeout: 180_000 }, async (t) => {
+    assert.ok(gwA && model);
+    const res = await postAgentHook(gwA, { name: 'mesh-e2e', message: `Which mesh do you have? ${WHICH_MARKER}`, deliver: false });
+    assert.equal(res.status, 200, res.text);
+    const done = await model.waitForRequest((r) => (r.body?.messages ?? []).some((m) => m.role === 'tool' && messageText(m).includes('node on PATH:')));
+    const output = (done.body?.messages ?? []).filter((m) => m.role === 'tool').map(messageText).find((s) => s.includes('node on PATH:')) ?? '';
+    t.diagnostic(`agent's exec output: ${output.replace(/\s+/g, ' ').slice(0, 400)}`);
+    assert.ok(output.includes(join(homes.alpha, 'bin', 'mesh')), `command -v mesh names setup's wrapper (log ${gwA.logFile}):\n${output}`);
+    assert.doesNotMatch(output, /command not found|not found/i);
+    assert.match(output, /"name": "alpha"/, 'the agent\'s mesh works on node alpha');
+    assert.match(output, /"name": "beta"/, 'and lists its peer beta');
+    assert.deepEqual(pathPrepends.a, [join(homes.alpha, 'bin')], 'setup points the exec PATH at the node\'s bin folder');
+  });
+
   test('A\'s agent asks beta with `mesh request --wait`; B\'s agent answers with `mesh reply`; A\'s exec prints the answer', { timeout: 180_000 }, async (t) => {
     assert.ok(gwA && model);
     const started = performance.now();
-    const res = await gwA.postHook('agent', { name: 'mesh-e2e', message: `Please ask beta about replicas. ${ASK_MARKER}`, deliver: false });
+    const res = await postAgentHook(gwA, { name: 'mesh-e2e', message: `Please ask beta about replicas. ${ASK_MARKER}`, deliver: false });
     assert.equal(res.status, 200, res.text);
 
     // B's model got the framed request and answered with the id from its header.
@@ -206,7 +251,9 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
       && (r.body?.messages ?? []).some((m) => m.role === 'tool' && messageText(m).includes(ANSWER))), {
       timeoutMs: 120_000, what: `A's tool result with the answer (logs ${gwA.logFile}, ${gwB?.logFile})`,
     });
-    assert.ok(atA);
+    // stdout carries the answer alone: no status line, no progress.
+    const toolOutput = (atA.body?.messages ?? []).filter((m) => m.role === 'tool').map(messageText).find((s) => s.includes(ANSWER));
+    assert.equal(toolOutput?.trim(), ANSWER);
     t.diagnostic(`hook → A exec mesh request → beta → B agent mesh reply → A tool result in ${Math.round(performance.now() - started)} ms`);
 
     const alphaResponses = (JSON.parse(await mustMesh(homes.alpha, ['inbox', '--type', 'response', '--json'])) as { messages: Array<{ from: string; correlationId: string; body: string }> }).messages;
@@ -259,7 +306,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
   test('direct topology: an envelope posted straight to gateway B is verified and recorded by `mesh receive -`', { timeout: 180_000 }, async () => {
     assert.ok(gwB && model);
     const env = await dryRunEnvelope('notification', `${DIRECT_MARKER} hello over the direct topology`);
-    const res = await gwB.postHook('agent', { name: 'MESH', message: `MESH message (direct)\n${env.text}`, deliver: false });
+    const res = await postAgentHook(gwB, { name: 'MESH', message: `MESH message (direct)\n${env.text}`, deliver: false });
     assert.equal(res.status, 200, res.text);
     const row = await waitUntil(async () => (await betaInbox()).find((m) => m.id === env.id), { timeoutMs: 120_000, what: `${env.id} in beta's inbox (log ${gwB.logFile})` });
     assert.equal(row.from, 'alpha');
@@ -268,9 +315,8 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     await model.waitForRequest((r) => (r.body?.messages ?? []).some((m) => m.role === 'tool' && messageText(m).includes(env.id)));
   });
 
-  test('gateway B down: beta accepts, the hand-off is retried, and the message reaches B\'s restarted gateway', { timeout: 300_000 }, async (t) => {
+  test('gateway B down: beta accepts, the hand-off is retried, and the message reaches B\'s restarted gateway', { timeout: 600_000 }, async (t) => {
     assert.ok(gwB && model);
-    const hookToken = gwB.hookToken;
     await gwB.stop();
     const marker = `outage-${nonce}`;
     const sent = await runMesh(homes.alpha, ['send', 'beta', 'notification', marker]);
@@ -283,14 +329,16 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     const failures = readFileSync(serveB?.logFile ?? '', 'utf8').split('\n').filter((l) => l.includes('hand-off failed') && l.includes(id));
     assert.ok(failures.every((l) => l.includes('"permanent":false')), failures.join('\n'));
 
-    // The harness cannot restart a gateway on its old port, so a new gateway B takes over (same hook
-    // token) and beta is pointed at it; the pending row keeps its retry schedule across the restart.
+    // The harness cannot restart a gateway on its old port, so a new gateway B takes over and beta is
+    // set up again for it (new URL and hook token); the pending row keeps its retry schedule.
     const started = performance.now();
-    gwB = await startGateway({ ...gatewayOpts('b', homes.beta), hookToken });
-    await setupNode(homes.beta, gwB);
+    gwB = await setupAndStartGateway('b', homes.beta);
     await stopServe(serveB);
     serveB = await startServe(homes.beta, ports.beta, join(tmp, 'serve-beta.log'));
-    await waitUntil(() => model?.sawText(marker), { timeoutMs: 150_000, what: `${marker} at B's restarted gateway (log ${gwB.logFile})` });
+    // The hand-off retries 1, 5, 15, 60 s, then 300 s after a failure. A replacement gateway that is
+    // not up by the 81 s attempt (setup plus a cold start on a loaded machine can take longer) is
+    // reached by the next one, about 381 s after the first failure.
+    await waitUntil(() => model?.sawText(marker), { timeoutMs: 420_000, what: `${marker} at B's restarted gateway (log ${gwB.logFile})` });
     t.diagnostic(`outage message delivered ${Math.round(performance.now() - started)} ms after the new gateway B was started`);
     assert.ok(model.chatRequests().some((r) => requestTexts(r).some((s) => s.includes(`[MESH] Verified MESH message from "alpha" to "beta": type "notification", id "${id}"`))));
   });

@@ -14,6 +14,7 @@ export interface CommandEntry {
 export const commands: CommandEntry[] = [
   { name: 'init', group: 'Set up', summary: 'create a node home: identity, registry, keys, database', load: async () => (await import('./init.ts')).command },
   { name: 'join', group: 'Set up', summary: 'add or update a peer in the registry; --show prints how peers add this node', load: async () => (await import('./join.ts')).command },
+  { name: 'peers', group: 'Set up', summary: 'list the agents this node can reach: names, roles, addresses (never tokens)', load: async () => (await import('./peers.ts')).command },
   { name: 'peer', group: 'Set up', summary: 'peers in the registry: list | show <name> | remove <name>', load: async () => (await import('./peer.ts')).command },
   { name: 'group', group: 'Set up', summary: 'groups of peers for @group sends: list | add | remove', load: async () => (await import('./group.ts')).command },
   { name: 'keygen', group: 'Set up', summary: 'HMAC signing keys per peer: <peer> | --all | --status | --show <peer>', load: async () => (await import('./keygen.ts')).command },

@@ -13,15 +13,17 @@ export const command: CommandSpec = {
     'config/mesh.json and data/mesh.db. Safe to run again: existing files are kept and missing ones created.\n' +
     'The registry entry for this agent (ip, port, a fresh hook token) tells peers where to reach this node:\n' +
     'the `mesh serve` port (default 18790) for the sidecar topology, or your OpenClaw gateway port (18789)\n' +
-    'for the direct topology.',
+    'for the direct topology. `mesh serve` listens on 127.0.0.1 unless --ip names another address: then it\n' +
+    'listens on that address (or on all interfaces when this host does not have it, e.g. behind NAT), so\n' +
+    'peers can connect, and init prints a warning saying so.',
   options: {
     agent: { type: 'string', placeholder: 'name', description: 'this node\'s agent name (letters, digits, _ and -)' },
-    ip: { type: 'string', placeholder: 'addr', description: 'address peers use to reach this node (default 127.0.0.1)' },
+    ip: { type: 'string', placeholder: 'addr', description: 'address peers use to reach this node (default 127.0.0.1); mesh serve listens there' },
     port: { type: 'string', placeholder: 'n', description: 'port peers use to reach this node (default 18790, mesh serve)' },
     role: { type: 'string', placeholder: 'role', description: 'registry role: peer (default), hub, relay, sre…' },
     force: { type: 'boolean', description: 'rename a home that belongs to another agent' },
   },
-  examples: ['mesh init --agent alpha', 'mesh init --agent beta --home /tmp/beta --port 18791'],
+  examples: ['mesh init --agent alpha', 'mesh init --agent beta --home /tmp/beta --port 18791', 'mesh init --agent gamma --ip 10.0.0.12'],
   async run(ctx, args) {
     const agent = str(args, 'agent') ?? args.positionals[0];
     if (!agent) throw new MeshError(MeshErrorCode.InvalidArgument, 'missing --agent <name> (e.g. mesh init --agent alpha)');
@@ -41,6 +43,7 @@ export const command: CommandSpec = {
     out.line(`${out.style('green', '✓')} ${fresh ? 'initialized' : 'already initialized'} node "${res.agent}" at ${res.home}`);
     for (const c of res.created) out.line(`  created ${c}`);
     out.line(`  identity key (Ed25519 public): ${res.publicKey}`);
+    out.line(`  mesh serve listens on ${res.serve.host.includes(':') ? `[${res.serve.host}]` : res.serve.host}:${res.serve.port}`);
     out.line('');
     out.line('Next steps:');
     out.line('  mesh join <peer> <ip> [port] [token]   add a peer to the registry');

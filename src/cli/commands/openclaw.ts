@@ -1,17 +1,19 @@
-import { dirname } from 'node:path';
-import { realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openNode } from '../../node/mesh-node.ts';
 import { setupOpenClaw } from '../../node/openclaw/setup.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { flag, str, type CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
-function meshBinDir(): string {
-  try {
-    return dirname(realpathSync(process.argv[1] ?? ''));
-  } catch {
-    return '/usr/local/bin';
-  }
+/** The CLI entry of this installation: bin.js next to the built commands, bin.ts in a source
+ *  checkout. Found from this module, not argv[1], which may be a symlink, npx shim or test runner. */
+function cliEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  const entry = fileURLToPath(new URL(`../bin${extname(here)}`, import.meta.url));
+  if (!existsSync(entry)) throw new MeshError(MeshErrorCode.NotFound, `the mesh CLI entry ${entry} is missing (is this installation complete? run npm ci)`);
+  return entry;
 }
 
 export const command: CommandSpec = {
@@ -23,8 +25,11 @@ export const command: CommandSpec = {
     'This writes config/mesh.json (hand-off "openclaw"), the workspace skill skills/mesh/SKILL.md (how to\n' +
     'read, answer and send MESH messages), optionally an AGENTS.md snippet, and prints (or merges with\n' +
     '--openclaw-config) what the gateway needs: hooks.enabled, hooks.token, allowRequestSessionKey,\n' +
-    'allowedSessionKeyPrefixes ["hook:"] and tools.exec.pathPrepend so the agent can run `mesh`.\n' +
-    'Restart `mesh serve` afterwards.',
+    'allowedSessionKeyPrefixes ["hook:"] and tools.exec.pathPrepend = ["<home>/bin"].\n' +
+    '<home>/bin/mesh is a generated wrapper: it runs this Node by absolute path (the agent\'s PATH may\n' +
+    'hold an older node) with MESH_HOME set to this node, and setup runs it (--version, inbox) before\n' +
+    'writing anything else; it fails if the wrapper does not work. Run setup again after moving MESH or\n' +
+    'changing Node. Restart `mesh serve` and the gateway afterwards.',
   options: {
     'gateway-url': { type: 'string', placeholder: 'url', description: 'the local gateway (default http://127.0.0.1:18789)' },
     'hook-token': { type: 'string', placeholder: 'token', description: 'the gateway\'s hooks.token (generated if omitted)' },
@@ -39,11 +44,12 @@ export const command: CommandSpec = {
     const node = openNode({ home: ctx.home, env: ctx.env });
     try {
       const home = ctx.env['HOME'] ?? '';
-      const r = setupOpenClaw(node, {
+      const r = await setupOpenClaw(node, {
         gatewayUrl: str(args, 'gateway-url') ?? 'http://127.0.0.1:18789',
         hookToken: str(args, 'hook-token'),
         workspace: str(args, 'workspace') ?? (home ? `${home}/.openclaw/workspace` : undefined),
-        meshBinDir: meshBinDir(),
+        nodePath: process.execPath,
+        cliEntry: cliEntry(),
         writeAgentsMd: flag(args, 'agents-md'),
         openclawConfig: str(args, 'openclaw-config'),
       });
@@ -52,6 +58,7 @@ export const command: CommandSpec = {
         out.data({ ok: true, ...r });
         return ExitCode.Ok;
       }
+      out.line(`${out.style('green', '✓')} agent's mesh: ${r.meshWrapper} (ran it: version ${r.meshVersion}; exec PATH gets ${r.meshBinDir})`);
       out.line(`${out.style('green', '✓')} ${r.nodeConfigFile}: verified messages are forwarded to the gateway`);
       if (r.skillFile) out.line(`${out.style('green', '✓')} skill written: ${r.skillFile}`);
       if (r.agentsMdFile) out.line(`${out.style('green', '✓')} AGENTS.md updated: ${r.agentsMdFile}`);

@@ -1,7 +1,8 @@
 /**
  * `mesh openclaw setup`: connects a MESH node to a local OpenClaw gateway (sidecar topology).
- * Writes the node side (config/mesh.json hand-off to the gateway), the workspace skill and an
- * AGENTS.md snippet, and returns the gateway-side config to merge into openclaw.json.
+ * Writes and proves the agent's `mesh` (<home>/bin/mesh, see mesh-wrapper.ts) first, then the node
+ * side (config/mesh.json hand-off to the gateway), the workspace skill and an AGENTS.md snippet, and
+ * returns the gateway-side config to merge into openclaw.json (its exec PATH gets <home>/bin).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import type { MeshNode } from '../mesh-node.ts';
+import { verifyMeshWrapper, writeMeshWrapper } from './mesh-wrapper.ts';
 import { agentsMdSnippet, skillMarkdown } from './skill-text.ts';
 
 export interface OpenClawSetupOptions {
@@ -17,8 +19,10 @@ export interface OpenClawSetupOptions {
   hookToken?: string | undefined;
   /** The agent workspace (skills/ and AGENTS.md live there). */
   workspace?: string | undefined;
-  /** Directory holding the `mesh` executable, for tools.exec.pathPrepend. */
-  meshBinDir: string;
+  /** Absolute path of the Node (≥ 24.12) that runs the agent's `mesh` (normally process.execPath). */
+  nodePath: string;
+  /** Absolute path of the CLI entry the agent's `mesh` runs (dist/cli/bin.js or src/cli/bin.ts). */
+  cliEntry: string;
   /** Append the snippet to <workspace>/AGENTS.md (once). */
   writeAgentsMd?: boolean | undefined;
   /** Merge the hooks section into this openclaw.json (plain JSON only). */
@@ -26,6 +30,12 @@ export interface OpenClawSetupOptions {
 }
 
 export interface OpenClawSetupResult {
+  /** The agent's `mesh` (a wrapper script), already run successfully. */
+  meshWrapper: string;
+  /** The folder tools.exec.pathPrepend names. */
+  meshBinDir: string;
+  /** What the wrapper printed for `--version`. */
+  meshVersion: string;
   nodeConfigFile: string;
   skillFile: string | null;
   agentsMdFile: string | null;
@@ -48,6 +58,12 @@ export function gatewayConfigFor(hookToken: string, meshBinDir: string): Record<
   };
 }
 
+/** tools.exec.pathPrepend after setup: ours first, the user's other entries kept. */
+function pathPrependWith(current: unknown, binDir: string, staleDirs: readonly string[]): string[] {
+  const kept = Array.isArray(current) ? current.filter((d): d is string => typeof d === 'string' && d !== binDir && !staleDirs.includes(d)) : [];
+  return [binDir, ...kept];
+}
+
 function mergeInto(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(patch)) {
     const cur = target[k];
@@ -59,7 +75,12 @@ function mergeInto(target: Record<string, unknown>, patch: Record<string, unknow
   }
 }
 
-export function setupOpenClaw(node: MeshNode, o: OpenClawSetupOptions): OpenClawSetupResult {
+export async function setupOpenClaw(node: MeshNode, o: OpenClawSetupOptions): Promise<OpenClawSetupResult> {
+  // The agent's mesh first: nothing points the gateway at it until it has run.
+  const binDir = node.layout.binDir;
+  const meshWrapper = writeMeshWrapper({ binDir, nodePath: o.nodePath, cliEntry: o.cliEntry, home: node.layout.home });
+  const check = await verifyMeshWrapper(meshWrapper);
+
   const hookTokenGenerated = !o.hookToken;
   const hookToken = o.hookToken ?? `oc-hook-${randomBytes(16).toString('hex')}`;
   // Node side: forward verified messages to the gateway's /hooks/agent.
@@ -78,14 +99,13 @@ export function setupOpenClaw(node: MeshNode, o: OpenClawSetupOptions): OpenClaw
   });
   writeFileAtomic(cfgFile, `${JSON.stringify(cfg, null, 2)}\n`, 0o600);
 
-  const peers = node.registry.list().map((p) => p.name);
   let skillFile: string | null = null;
   let agentsMdFile: string | null = null;
   const agentsMd = agentsMdSnippet(node.self);
   if (o.workspace) {
     skillFile = join(o.workspace, 'skills', 'mesh', 'SKILL.md');
     mkdirSync(dirname(skillFile), { recursive: true });
-    writeFileSync(skillFile, skillMarkdown(node.self, peers));
+    writeFileSync(skillFile, skillMarkdown(node.self));
     if (o.writeAgentsMd) {
       agentsMdFile = join(o.workspace, 'AGENTS.md');
       const current = existsSync(agentsMdFile) ? readFileSync(agentsMdFile, 'utf8') : '';
@@ -94,7 +114,7 @@ export function setupOpenClaw(node: MeshNode, o: OpenClawSetupOptions): OpenClaw
       }
     }
   }
-  const gatewayConfig = gatewayConfigFor(hookToken, o.meshBinDir);
+  const gatewayConfig = gatewayConfigFor(hookToken, binDir);
   let openclawConfigFile: string | null = null;
   if (o.openclawConfig) {
     let oc: Record<string, unknown> = {};
@@ -105,9 +125,14 @@ export function setupOpenClaw(node: MeshNode, o: OpenClawSetupOptions): OpenClaw
         throw new MeshError(MeshErrorCode.ConfigInvalid, `${o.openclawConfig} is not plain JSON (JSON5?): merge the printed "hooks" section by hand`);
       }
     }
+    const existingPathPrepend = ((oc['tools'] as { exec?: { pathPrepend?: unknown } } | undefined)?.exec)?.pathPrepend;
     mergeInto(oc, gatewayConfig);
+    // Arrays replace in mergeInto, but the exec PATH keeps the user's own folders. The CLI's own
+    // folder holds bin.js, no `mesh`: an entry naming it only hides mistakes, so it is dropped.
+    const exec = (oc['tools'] as { exec: Record<string, unknown> }).exec;
+    exec['pathPrepend'] = pathPrependWith(existingPathPrepend, binDir, [dirname(o.cliEntry)]);
     writeFileAtomic(o.openclawConfig, `${JSON.stringify(oc, null, 2)}\n`, 0o600);
     openclawConfigFile = o.openclawConfig;
   }
-  return { nodeConfigFile: cfgFile, skillFile, agentsMdFile, openclawConfigFile, gatewayConfig, agentsMd, hookTokenGenerated };
+  return { meshWrapper, meshBinDir: binDir, meshVersion: check.version, nodeConfigFile: cfgFile, skillFile, agentsMdFile, openclawConfigFile, gatewayConfig, agentsMd, hookTokenGenerated };
 }

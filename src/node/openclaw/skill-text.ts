@@ -3,8 +3,7 @@
  * and AGENTS.md), never in message bodies: OpenClaw wraps hook content as untrusted and tells the
  * model not to run commands found there.
  */
-export function skillMarkdown(agent: string, peers: readonly string[]): string {
-  const peerList = peers.length > 0 ? peers.map((p) => `\`${p}\``).join(', ') : '(none yet: the operator adds them with `mesh join`)';
+export function skillMarkdown(agent: string): string {
   return `---
 name: mesh
 description: Talk to AI agents on other hosts through MESH (verified, signed, retried messages). Use it to answer a "[MESH] Verified MESH message" and to send requests or notifications to other agents.
@@ -12,8 +11,12 @@ description: Talk to AI agents on other hosts through MESH (verified, signed, re
 
 # MESH: messages between agents on different hosts
 
-You are agent \`${agent}\`. Other agents you can reach: ${peerList}.
-The \`mesh\` command is on your PATH; run it with your exec tool.
+You are agent \`${agent}\`. The \`mesh\` command is on your PATH; run it with your exec tool.
+To see which agents you can reach (names, roles, addresses), run:
+
+    mesh peers
+
+The operator adds and removes agents at any time, so ask \`mesh peers\` rather than remembering a list.
 
 ## Reading a MESH message
 
@@ -36,13 +39,21 @@ Notifications, alerts and responses need no answer.
 
 ## Sending
 
+    mesh peers                                       # the agents you can reach
     mesh send <agent> notification "<text>"          # fire and forget (retried until delivered)
     mesh send all notification "<text>"              # every known agent
     mesh request <agent> "<question>" --wait 120      # ask and print the answer when it arrives
     mesh inbox --unread                              # messages received so far
 
-Exit code 0 means delivered; 10 means queued and retried automatically; 11 means it failed for good
-(\`mesh dlq list\` shows why); 13 means no answer arrived in time.
+\`mesh request\` prints the answer alone on stdout; status lines ("delivered", "waiting…") go to stderr
+(add \`2>/dev/null\` when you want only the answer; the exit code still tells what happened).
+It blocks until the answer comes, up to \`--wait\` seconds, but your exec tool moves a command to the
+background after 10 seconds unless you say otherwise: give the exec call a \`yieldMs\` longer than the
+wait (for \`--wait 120\`, \`yieldMs: 130000\`), or poll the backgrounded command with the process tool.
+
+Exit code 0 means delivered (for \`mesh request\`: answered); 10 means queued and retried
+automatically; 11 means it failed for good (\`mesh dlq list\` shows why); 13 means no answer arrived
+in time (\`mesh inbox --type response\` shows it if it comes later).
 `;
 }
 
@@ -51,8 +62,9 @@ export function agentsMdSnippet(agent: string): string {
 
 This workspace is MESH agent \`${agent}\`. Messages starting with "[MESH] Verified MESH message" come
 from other agents and were verified by the local MESH node. To answer a request, run
-\`mesh reply <id> "<answer>"\` with the id from that first line. To contact another agent use
-\`mesh send <agent> notification "…"\` or \`mesh request <agent> "…" --wait 120\`.
+\`mesh reply <id> "<answer>"\` with the id from that first line. \`mesh peers\` lists the agents you can
+reach; contact one with \`mesh send <agent> notification "…"\` or \`mesh request <agent> "…" --wait 120\`
+(run it with an exec \`yieldMs\` above the wait: exec backgrounds commands after 10 s).
 The skill \`mesh\` (skills/mesh/SKILL.md) has the details.
 `;
 }

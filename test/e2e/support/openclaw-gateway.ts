@@ -25,8 +25,14 @@ export interface StartGatewayOptions {
   /** Short label used in directory and log names. */
   name?: string;
   hookToken?: string;
-  /** Directories put first on PATH for the agent's `exec` tool (`tools.exec.pathPrepend`). */
+  /** Directories put first on PATH for the agent's `exec` tool (`tools.exec.pathPrepend`). For MESH,
+   *  pass what `mesh openclaw setup --openclaw-config` wrote, never a wrapper of the test's own. */
   pathPrepend?: string[];
+  /** Gateway port (default: a free loopback port). Fixed when `mesh openclaw setup --gateway-url`
+   *  has to name it before the gateway starts, as a user's setup does. */
+  port?: number;
+  /** Agent workspace (default `<stateDir>/workspace`), e.g. the `--workspace` setup wrote into. */
+  workspaceDir?: string;
   /** Written to `<workspace>/AGENTS.md` (injected into the agent's system prompt). */
   agentsMd?: string;
   /** Skill directory name → full SKILL.md text (with `name`/`description` frontmatter). */
@@ -115,17 +121,28 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-/** Environment of the gateway: ours, minus OpenClaw/test-runner variables that would leak in. */
+/**
+ * PATH of the gateway: the test's, without the folder of the Node running the tests. The gateway
+ * itself is started by absolute path; what its agent's exec finds as `node` is whatever else is
+ * installed (often an older Node, as in a user's login shell), so a `mesh` that relies on
+ * `#!/usr/bin/env node` fails here as it would for a user.
+ */
+function pathWithoutTestNode(): string {
+  const nodeDir = dirname(process.execPath);
+  return (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '' && d !== nodeDir).join(delimiter);
+}
+
+/** Environment of the gateway: ours, minus OpenClaw/MESH/test-runner variables that would leak in
+ *  (MESH_HOME in particular: the agent's `mesh` must find its node through what setup wrote). */
 function gatewayEnv(stateDir: string, configPath: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('OPENCLAW_') || k.startsWith('NODE_TEST') || k === 'NODE_OPTIONS') continue;
+    if (k.startsWith('OPENCLAW_') || k.startsWith('MESH_') || k.startsWith('NODE_TEST') || k === 'NODE_OPTIONS') continue;
     env[k] = v;
   }
   return {
     ...env,
-    // `node` in exec'd commands (e.g. the mesh CLI's shebang) must be the Node running the tests.
-    PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
+    PATH: pathWithoutTestNode(),
     HOME: join(stateDir, 'home'),
     // OpenClaw keeps lock files and a default log dir under os.tmpdir(); keep them private too.
     TMPDIR: join(stateDir, 'tmp'),
@@ -191,7 +208,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
   const stamp = `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
   const logFile = join(logDir, `${stamp}.log`);
   const openclawLogFile = join(logDir, `${stamp}.openclaw.jsonl`);
-  const workspaceDir = join(stateDir, 'workspace');
+  const workspaceDir = opts.workspaceDir ?? join(stateDir, 'workspace');
   const configPath = join(stateDir, 'openclaw.json');
   const keep = opts.keepStateDir ?? process.env['MESH_E2E_KEEP'] === '1';
   const removeState = (): void => {
@@ -202,7 +219,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
     mkdirSync(join(stateDir, 'home'), { recursive: true });
     mkdirSync(join(stateDir, 'tmp'), { recursive: true });
     writeWorkspace(workspaceDir, opts);
-    const port = await freeLoopbackPort();
+    const port = opts.port ?? await freeLoopbackPort();
     const hookToken = opts.hookToken ?? `hook-${randomBytes(16).toString('hex')}`;
     const gatewayToken = `gw-${randomBytes(16).toString('hex')}`;
     let config = buildGatewayConfig({
