@@ -120,7 +120,7 @@ function resolvePolicy(o: InboundOptions): Policy {
 }
 
 export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
-  const { self, store, peers, keys, clock, events, audit, logger, senderRateLimit } = deps;
+  const { self, store, peers, keys, clock, events, audit, logger, senderRateLimit, observer } = deps;
   const optionsSource = deps.options;
   let policyInput = typeof optionsSource === 'function' ? optionsSource() : optionsSource;
   let policy = resolvePolicy(policyInput);
@@ -282,8 +282,19 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
         messageType: env.type,
         correlationId: env.correlationId,
       });
+      observe(env, plaintext.body, auth);
       return { kind: 'accepted' };
     });
+  }
+
+  /** The observer's failure never refuses a message that verified: it is logged, the message stored. */
+  function observe(envelope: Envelope, body: string, auth: InboundAuth): void {
+    if (observer === undefined) return;
+    try {
+      observer.accepted({ envelope, body, auth });
+    } catch (e) {
+      logger.error('inbound: the observer failed on an accepted message', { id: envelope.id, error: errorText(e) });
+    }
   }
 
   function duplicateAck(stored: Duplicate, env: Envelope, auth: InboundAuth, sessionKey: string | null): InboundResult {

@@ -4,6 +4,7 @@
  * rate limit), and answer with the status and JSON body it returns.
  */
 import type { Clock } from '../ports/clock.ts';
+import type { InboundObserver } from '../ports/inbound-observer.ts';
 import type { AuditSink, EventSink } from '../ports/events.ts';
 import type { KeyStore } from '../ports/keys.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -83,6 +84,8 @@ export interface InboundDeps {
    * one-shot commands (`mesh receive`, `mesh reply`) where an in-memory budget would mean nothing.
    */
   senderRateLimit?: RateLimit;
+  /** Told about each accepted message inside its storing transaction (conversations). */
+  observer?: InboundObserver;
 }
 
 export interface InboundPipeline {

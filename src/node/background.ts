@@ -1,13 +1,16 @@
 /**
  * What `mesh serve` runs besides the HTTP receiver: the outbox worker (retries, dead-letter
- * auto-replay), the hand-off worker (inbox → local agent) and housekeeping. `stop()` waits for
- * in-flight work, so SIGTERM loses nothing.
+ * auto-replay), the hand-off worker (inbox → local agent), the conversation scheduler (round and
+ * conversation time-outs, escalation steps) and housekeeping. `stop()` waits for in-flight work,
+ * so SIGTERM loses nothing.
  */
 import { startOutboxWorker } from '../delivery/outbox-worker.ts';
 import { startHandOffWorker, type HandOffWorker } from './hand-off-worker.ts';
 import { runHousekeeping } from './housekeeping.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { conversationsOf } from './node-conversations.ts';
 import { agentDeliveryOf } from './node-inbound.ts';
+import { startTicker } from './ticker.ts';
 
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 
@@ -26,6 +29,14 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     maxIntervalMs: opts.workerMaxIntervalMs ?? 1_000,
   });
   const handOff: HandOffWorker = startHandOffWorker(node, () => agentDeliveryOf(node));
+  const conversations = conversationsOf(node);
+  const lifecycle = startTicker({
+    name: 'conversation scheduler',
+    clock: node.clock,
+    logger: node.logger,
+    nextDueAt: () => conversations.nextDueAt(),
+    run: () => conversations.tick(),
+  });
   const housekeep = (): void => {
     try {
       const r = runHousekeeping(node);
@@ -41,7 +52,7 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     kickHandOff: () => handOff.kick(),
     stop: async () => {
       clearInterval(timer);
-      await Promise.all([outbox.stop(), handOff.stop()]);
+      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop()]);
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * EventSink that persists every event to the store's event log (so other processes and SSE clients
- * can resume from a sequence number) and notifies in-process subscribers.
+ * can resume from a sequence number) and notifies in-process subscribers after the commit.
  */
 import type { EventSink } from '../ports/events.ts';
 import type { MeshEventRecord, Store } from '../ports/store.ts';
@@ -24,13 +24,18 @@ export class EventBus implements EventSink {
     const ts = this.#clock.now();
     const { type, ...data } = event;
     const seq = this.#store.events.append(type, data as unknown as JsonValue, ts);
-    for (const l of this.#listeners) {
-      try {
-        l({ seq, ts, type, data: data as unknown as JsonValue });
-      } catch {
-        // A broken listener must not break delivery.
+    if (this.#listeners.size === 0) return;
+    const record: MeshEventRecord = { seq, ts, type, data: data as unknown as JsonValue };
+    // Listeners hear of an event once it is committed (ARCHITECTURE.md §3), never of one rolled back.
+    this.#store.afterCommit(() => {
+      for (const l of this.#listeners) {
+        try {
+          l(record);
+        } catch {
+          // A broken listener must not break delivery.
+        }
       }
-    }
+    });
   }
 
   subscribe(listener: EventListener): () => void {

@@ -5,6 +5,7 @@
  * One pipeline per node; its options and the hand-off adapter follow config/mesh.json as it changes.
  */
 import type { AgentDelivery } from '../ports/agent-delivery.ts';
+import type { InboundObserver } from '../ports/inbound-observer.ts';
 import type { RateLimit } from '../ports/rate-limit.ts';
 import { createInboundPipeline } from '../inbound/inbound-pipeline.ts';
 import type { InboundOptions, InboundPipeline } from '../inbound/types.ts';
@@ -12,6 +13,7 @@ import { createHandlerCommandDelivery } from '../transports/handler/handler-comm
 import { createOpenClawForwarder } from '../transports/openclaw/openclaw-forwarder.ts';
 import type { MeshNode } from './mesh-node.ts';
 import type { NodeConfig } from './node-config.ts';
+import { conversationsOf } from './node-conversations.ts';
 
 const pipelines = new WeakMap<MeshNode, InboundPipeline>();
 /** The adapter per node, kept while the hand-off settings it was built from stay the same. */
@@ -65,6 +67,25 @@ function optionsOf(node: MeshNode): InboundOptions {
 }
 
 /**
+ * Accepted messages feed the node's conversations: a response joins its round, a participant's
+ * verdict is recorded, an invitation is noted (inside the storing transaction). An escalation level
+ * that passed the issue on gets the next level asked as soon as the message has committed.
+ */
+function conversationObserver(node: MeshNode): InboundObserver {
+  return {
+    accepted(message) {
+      const conversations = conversationsOf(node);
+      const result = conversations.onInbound(message);
+      if ('escalationPending' in result && result.escalationPending) {
+        node.store.afterCommit(() => {
+          conversations.tick().catch((e: unknown) => node.logger.error('conversations: escalation step failed', { error: (e as Error).name }));
+        });
+      }
+    },
+  };
+}
+
+/**
  * A new inbound pipeline for the node (unwrap → schema → auth → window/TTL/age → decrypt → nonce →
  * rate → persist). The daemon builds its own with the per-sender rate limit it keeps in memory.
  */
@@ -79,6 +100,7 @@ export function createNodeInbound(node: MeshNode, senderRateLimit?: RateLimit): 
     audit: node.audit,
     logger: node.logger,
     options: () => optionsOf(node),
+    observer: conversationObserver(node),
     ...(senderRateLimit === undefined ? {} : { senderRateLimit }),
   });
 }

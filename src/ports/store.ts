@@ -371,5 +371,11 @@ export interface Store {
   readonly sessions: SessionRepo;
   readonly events: EventLog;
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` after the current (outermost) transaction commits, or at once outside a transaction;
+   * never when it (or the nested transaction `fn` was registered in) rolls back. For telling
+   * in-process listeners about state that other readers can now see.
+   */
+  afterCommit(fn: () => void): void;
   close(): void;
 }

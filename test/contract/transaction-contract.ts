@@ -18,6 +18,31 @@ export function transactionContract(makeStore: MakeStore): void {
       assert.equal(s.audit.query({ id: 'm1' }).length, 1);
     }));
 
+    test('afterCommit runs after the outermost commit, in order; never for what rolled back', () => withStore(makeStore, (s) => {
+      const seen: string[] = [];
+      s.afterCommit(() => seen.push('outside'));
+      assert.deepEqual(seen, ['outside'], 'outside a transaction: at once');
+      s.transaction(() => {
+        s.afterCommit(() => seen.push('outer-1'));
+        assert.throws(() => s.transaction(() => {
+          s.afterCommit(() => seen.push('rolled-back'));
+          throw new Error('inner');
+        }));
+        s.transaction(() => s.afterCommit(() => seen.push('inner-kept')));
+        s.afterCommit(() => seen.push('outer-2'));
+        assert.deepEqual(seen, ['outside'], 'nothing runs before the commit');
+      });
+      assert.deepEqual(seen, ['outside', 'outer-1', 'inner-kept', 'outer-2']);
+      assert.throws(() => s.transaction(() => {
+        s.afterCommit(() => seen.push('never'));
+        throw new Error('outer');
+      }));
+      s.transaction(() => s.afterCommit(() => {
+        throw new Error('a listener that throws');
+      }));
+      assert.deepEqual(seen, ['outside', 'outer-1', 'inner-kept', 'outer-2']);
+    }));
+
     test('a throw rolls back every write and rethrows the same error', () => withStore(makeStore, (s) => {
       s.kv.set('k', 'before', T0);
       const boom = new Error('boom');

@@ -15,6 +15,14 @@ export interface Snapshottable {
  */
 export class Journal {
   readonly #frames: Map<Snapshottable, () => void>[] = [];
+  /** Callbacks waiting for the outermost frame to commit (dropped if it, or their frame, throws). */
+  #afterCommit: (() => void)[] = [];
+
+  /** Runs `fn` once the current transaction commits (at once outside one); never if it rolls back. */
+  afterCommit(fn: () => void): void {
+    if (this.#frames.length === 0) fn();
+    else this.#afterCommit.push(fn);
+  }
 
   touch(t: Snapshottable): void {
     const frame = this.#frames.at(-1);
@@ -24,6 +32,7 @@ export class Journal {
   run<T>(fn: () => T): T {
     const frame = new Map<Snapshottable, () => void>();
     this.#frames.push(frame);
+    const pending = this.#afterCommit.length;
     let result: T;
     try {
       result = fn();
@@ -31,12 +40,21 @@ export class Journal {
     } catch (e) {
       this.#frames.pop();
       for (const restore of frame.values()) restore();
+      this.#afterCommit.length = pending;
       throw e;
     }
     this.#frames.pop();
     const parent = this.#frames.at(-1);
     if (parent !== undefined) {
       for (const [t, restore] of frame) if (!parent.has(t)) parent.set(t, restore);
+    } else {
+      for (const notify of this.#afterCommit.splice(0)) {
+        try {
+          notify();
+        } catch {
+          // A listener's failure is its own; the transaction has committed.
+        }
+      }
     }
     return result;
   }

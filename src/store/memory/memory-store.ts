@@ -40,6 +40,7 @@ export function createMemoryStore(): Store {
     sessions: new MemorySessionRepo(table<SessionRecord>(), table<StoredSessionMessage>(), new MemCounter(journal)),
     events: new MemoryEventLog(table<MeshEventRecord>(), new MemCounter(journal)),
     transaction: (fn) => journal.run(fn),
+    afterCommit: (fn) => journal.afterCommit(fn),
     close: () => {
       // Nothing to release.
     },

@@ -94,6 +94,7 @@ function storeOver(db: SqliteDb): Store {
     sessions: new SqliteSessionRepo(db),
     events: new SqliteEventLog(db),
     transaction: (fn) => db.transaction(fn),
+    afterCommit: (fn) => db.afterCommit(fn),
     close: () => db.close(),
   };
 }

@@ -28,6 +28,8 @@ export class SqliteDb {
   #open = true;
   /** Why SQLite rolled back the current outer transaction, while its callback is still running. */
   #lost: unknown = null;
+  /** Callbacks waiting for the outer transaction to commit (dropped if it, or their savepoint, rolls back). */
+  #afterCommit: (() => void)[] = [];
 
   constructor(raw: DatabaseSync, path: string) {
     this.raw = raw;
@@ -74,6 +76,12 @@ export class SqliteDb {
     return this.#depth === 0 ? this.#outer(fn) : this.#nested(fn);
   }
 
+  /** Runs `fn` once the current transaction commits (at once outside one); never if it rolls back. */
+  afterCommit(fn: () => void): void {
+    if (this.#depth === 0) fn();
+    else this.#afterCommit.push(fn);
+  }
+
   close(): void {
     if (!this.#open) return;
     this.#open = false;
@@ -94,8 +102,11 @@ export class SqliteDb {
       assertSynchronous(result);
       this.#assertNotLost();
       this.stmt('COMMIT').run();
+      this.#depth = 0;
+      runAll(this.#afterCommit.splice(0));
       return result;
     } catch (e) {
+      this.#afterCommit = [];
       // SQLite rolls back by itself after some errors (I/O, full disk); only roll back what is still open.
       if (this.raw.isTransaction) {
         try {
@@ -115,6 +126,7 @@ export class SqliteDb {
     this.#assertNotLost();
     this.stmt('SAVEPOINT mesh_nested').run();
     this.#depth += 1;
+    const pending = this.#afterCommit.length;
     try {
       const result = fn();
       assertSynchronous(result);
@@ -122,6 +134,7 @@ export class SqliteDb {
       return result;
     } catch (e) {
       const error = this.#translate(e);
+      this.#afterCommit.length = pending;
       if (this.raw.isTransaction) {
         try {
           this.stmt('ROLLBACK TO mesh_nested').run();
@@ -153,5 +166,16 @@ export class SqliteDb {
 export function assertSynchronous(result: unknown): void {
   if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
     throw new MeshError(MeshErrorCode.InvalidArgument, 'store transactions are synchronous: the callback must not return a Promise');
+  }
+}
+
+/** Runs every callback; one that throws does not stop the others (they are notifications). */
+export function runAll(callbacks: readonly (() => void)[]): void {
+  for (const fn of callbacks) {
+    try {
+      fn();
+    } catch {
+      // A listener's failure is its own; the transaction has committed.
+    }
   }
 }
