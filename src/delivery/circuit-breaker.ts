@@ -15,6 +15,7 @@
 import type { EventSink } from '../ports/events.ts';
 import type { BreakerRecord, BreakerState, Store } from '../ports/store.ts';
 import type { MeshEvent } from '../protocol/events.ts';
+import { derivedOptions, type OptionsSource } from '../protocol/derived-options.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 
 export interface BreakerOptions {
@@ -101,27 +102,10 @@ export function createCircuitBreaker(deps: {
   store: Store;
   events: EventSink;
   /** Fixed options, or a function read at each use (live configuration). */
-  options?: Partial<BreakerOptions> | (() => Partial<BreakerOptions>);
+  options?: OptionsSource<Partial<BreakerOptions>>;
 }): CircuitBreaker {
   const { store, events } = deps;
-  const source = deps.options;
-  const resolve = (o: Partial<BreakerOptions> | undefined): BreakerOptions => validateBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...o });
-  let input = typeof source === 'function' ? source() : source;
-  let opts = resolve(input);
-  /** The options as of now; a new input that does not validate keeps the last good ones. */
-  function currentOptions(): BreakerOptions {
-    if (typeof source !== 'function') return opts;
-    const next = source();
-    if (next !== input) {
-      input = next;
-      try {
-        opts = resolve(next);
-      } catch {
-        // Keep the last good options.
-      }
-    }
-    return opts;
-  }
+  const currentOptions = derivedOptions(deps.options ?? {}, (o: Partial<BreakerOptions>) => validateBreakerOptions({ ...DEFAULT_BREAKER_OPTIONS, ...o }));
 
   /** Runs one read-modify-write atomically and emits its events once it has committed. */
   function update<T>(fn: (emit: (e: MeshEvent) => void) => T): T {

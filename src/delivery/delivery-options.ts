@@ -2,6 +2,7 @@
  * Tunables of outbound delivery, with named defaults (units in the names). Validated once, when the
  * service is created; everything downstream trusts them.
  */
+import { derivedOptions, type OptionsSource } from '../protocol/derived-options.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { DEFAULT_BREAKER_OPTIONS, validateBreakerOptions, type BreakerOptions } from './circuit-breaker.ts';
 import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from './retry-policy.ts';
@@ -84,30 +85,9 @@ export function resolveDeliveryOptions(input: DeliveryOptionsInput = {}): Delive
 }
 
 /** Options given once, or read again at each use (a node's live configuration). */
-export type DeliveryOptionsSource = DeliveryOptionsInput | (() => DeliveryOptionsInput);
+export type DeliveryOptionsSource = OptionsSource<DeliveryOptionsInput>;
 
-/**
- * The resolved options as of now. A source function is called at each use and resolved again only
- * when it returns a different object; a new input that does not validate keeps the last good
- * options (the first one must validate: that error is thrown).
- */
+/** The resolved options as of now (re-resolved only when the source returns a new object). */
 export function liveDeliveryOptions(source: DeliveryOptionsSource = {}): () => DeliveryOptions {
-  if (typeof source !== 'function') {
-    const fixed = resolveDeliveryOptions(source);
-    return () => fixed;
-  }
-  let input = source();
-  let resolved = resolveDeliveryOptions(input);
-  return () => {
-    const next = source();
-    if (next !== input) {
-      input = next;
-      try {
-        resolved = resolveDeliveryOptions(next);
-      } catch {
-        // Keep the last good options; the configuration layer has already reported the edit.
-      }
-    }
-    return resolved;
-  };
+  return derivedOptions(source, resolveDeliveryOptions);
 }

@@ -53,6 +53,7 @@ import type { AuditEntry, NewInboxMessage } from '../ports/store.ts';
 import { bodyScheme, decryptEnvelopePayload } from '../crypto/payload-crypto.ts';
 import type { Attachment, Envelope } from '../protocol/envelope.ts';
 import { parseAttachments } from '../protocol/envelope-schema.ts';
+import { derivedOptions } from '../protocol/derived-options.ts';
 import { isMeshError, MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { MESSAGE_ID_RE } from '../protocol/ids.ts';
 import { getField, type JsonValue } from '../protocol/json.ts';
@@ -121,23 +122,10 @@ function resolvePolicy(o: InboundOptions): Policy {
 
 export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   const { self, store, peers, keys, clock, events, audit, logger, senderRateLimit, observer } = deps;
-  const optionsSource = deps.options;
-  let policyInput = typeof optionsSource === 'function' ? optionsSource() : optionsSource;
-  let policy = resolvePolicy(policyInput);
   /** The policy as of this message: re-derived when the options object changes (live configuration). */
-  function currentPolicy(): Policy {
-    if (typeof optionsSource !== 'function') return policy;
-    const next = optionsSource();
-    if (next !== policyInput) {
-      policyInput = next;
-      try {
-        policy = resolvePolicy(next);
-      } catch (e) {
-        logger.error('inbound: new options refused, keeping the last good ones', { error: errorText(e) });
-      }
-    }
-    return policy;
-  }
+  const currentPolicy = derivedOptions(deps.options, resolvePolicy, (e) => {
+    logger.error('inbound: new options refused, keeping the last good ones', { error: errorText(e) });
+  });
 
   function auditEntry(status: string, env: Envelope | undefined, detail: string | null, fallback: Seen): AuditEntry {
     return {
