@@ -18,6 +18,8 @@ export type MeshEvent =
   | { type: 'message.rejected'; from: string | null; id: string | null; code: string }
   | { type: 'message.handed_off'; id: string; adapter: string }
   | { type: 'message.hand_off_failed'; id: string; adapter: string; error: string; permanent: boolean }
+  /** An alert de-duplicated to `suppressed` (fleet.dedupAlerts): done without waking the agent. */
+  | { type: 'message.hand_off_suppressed'; id: string; incidentId: string | null }
   | { type: 'circuit.opened'; peer: string; until: number }
   | { type: 'circuit.half_opened'; peer: string }
   | { type: 'circuit.closed'; peer: string }
