@@ -32,6 +32,11 @@ async function populatedHome(): Promise<TestHome> {
   store.deadLetters.moveFromOutbox('msg_dead1', 'client_error_404', now);
   store.audit.append(audit({ ts: now - 3_000, id: 'msg_req1', type: 'request', to: 'beta', status: 'sent' }));
   store.audit.append(audit({ ts: now - 2_000, id: 'msg_q1', type: 'request', to: 'beta', status: 'queued' }));
+  store.incidents.put({
+    id: 'inc_20260101_beta_gateway_0a1b2c3d', dedupKey: 'beta/gateway', type: 'service_alert', scope: 'beta/gateway', host: 'beta',
+    check: 'gateway', summary: 'gateway down', status: 'active', firstSeen: now - 4_000, lastSeen: now - 4_000, alertCount: 1,
+    affectedHosts: ['beta'], escalated: false, lastNotifiedAt: now - 4_000, windowCount: 1, notifications: 1, resolvedAt: null, resolvedBy: null,
+  });
   await h.node.close();
   return h;
 }
@@ -42,7 +47,7 @@ function ok(r: CliResult): unknown {
 }
 
 describe('read-only commands on a home that cannot be written', { skip: unavailable ?? false }, () => {
-  test('inbox, inbox show, queue status, export, track, dlq list/show all work and change nothing', async () => {
+  test('inbox, inbox show, queue status, export, track, dlq list/show, incidents all work and change nothing', async () => {
     const h = await populatedHome();
     try {
       const db = layoutOf(h.home).databaseFile;
@@ -59,6 +64,7 @@ describe('read-only commands on a home that cannot be written', { skip: unavaila
       assert.equal((ok(await ro('track', 'check', 'msg_req1')) as { replies: unknown[] }).replies.length, 1);
       assert.deepEqual((ok(await ro('dlq', 'list')) as { deadLetters: { id: string }[] }).deadLetters.map((l) => l.id), ['msg_dead1']);
       assert.equal((ok(await ro('dlq', 'show', 'msg_dead1')) as { reason: string }).reason, 'client_error_404');
+      assert.deepEqual((ok(await ro('incidents')) as { incidents: { id: string }[] }).incidents.map((i) => i.id), ['inc_20260101_beta_gateway_0a1b2c3d']);
       assert.equal(sha(db), before, 'the database file is unchanged');
 
       // Proof that the home really is read-only for the child: a command that writes fails, saying why.

@@ -10,8 +10,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handOffOf } from '../protocol/agent-view.ts';
 import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
-import type { AgentDelivery, HandOffResult } from '../ports/agent-delivery.ts';
+import type { AgentDelivery, HandOffAlert, HandOffResult } from '../ports/agent-delivery.ts';
 import type { InboxMessage } from '../ports/store.ts';
+import { triageAlert } from './alert-triage.ts';
 import { handOffAudit } from './hand-off-audit.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { receivedAttachments } from './received-attachments.ts';
@@ -72,11 +73,12 @@ async function answer(node: MeshNode, row: InboxMessage, reply: string): Promise
   node.audit.record(handOffAudit(node, row, 'reply_failed', `handler answer not sent: ${error}`));
 }
 
-async function attempt(adapter: AgentDelivery, row: InboxMessage): Promise<{ result: HandOffResult; type: string | null }> {
+async function attempt(adapter: AgentDelivery, row: InboxMessage, alert: HandOffAlert | null): Promise<{ result: HandOffResult; type: string | null }> {
   try {
     const h = handOffOf(row);
     // Attachments that travelled inside the ciphertext are stored beside the body, decrypted.
     if (row.sealedAttachments !== null) h.attachments = receivedAttachments(row);
+    if (alert !== null) h.alert = alert;
     return { result: await adapter.deliver(h), type: h.envelope.type };
   } catch (e) {
     return { result: failureOf(e), type: null };
@@ -84,13 +86,17 @@ async function attempt(adapter: AgentDelivery, row: InboxMessage): Promise<{ res
 }
 
 /**
- * Hands one leased row to the adapter and records the outcome. Whatever happens while handing off
+ * Hands one leased row to the adapter and records the outcome (an alert de-duplicated to `suppressed`
+ * is settled without it: alert-triage.ts). Whatever happens while handing off
  * (a failure the adapter reports, or an exception from anywhere in the hand-off) ends in either
  * `markHandedOff` or a counted, backed-off attempt; after HAND_OFF_MAX_ATTEMPTS the row is failed
  * for good, with an event and an audit entry (`mesh inbox` shows it, `mesh inbox retry` revives it).
  */
 async function deliverOne(node: MeshNode, adapter: AgentDelivery, row: InboxMessage): Promise<void> {
-  const { result, type } = await attempt(adapter, row);
+  // fleet.dedupAlerts: a duplicate alert is settled (handed off, suppressed) without the agent.
+  const alert = triageAlert(node, row);
+  if (alert?.decision === 'suppressed') return;
+  const { result, type } = await attempt(adapter, row, alert);
   const now = node.clock.now();
   if (result.ok) {
     node.store.transaction(() => {

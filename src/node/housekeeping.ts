@@ -1,11 +1,13 @@
 /**
  * Periodic clean-up run by the daemon: retention of audit, events, inbox and delivered outbox rows,
- * replay-protection nonces, audit-mirror rotation and expired served files.
+ * replay-protection nonces, audit-mirror rotation, expired served files, and incidents (silent ones
+ * resolved `quiet`, resolved ones pruned after retention.incidentsDays).
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVED_FILE_KEY_PREFIX } from './attachments.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { alertsOf } from './node-alerts.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -16,6 +18,8 @@ export interface HousekeepingReport {
   events: number;
   inbox: number;
   files: number;
+  incidentsQuiet: number;
+  incidentsPruned: number;
 }
 
 export function runHousekeeping(node: MeshNode): HousekeepingReport {
@@ -29,7 +33,12 @@ export function runHousekeeping(node: MeshNode): HousekeepingReport {
     events: s.events.prune(now - r.eventsDays * DAY_MS),
     inbox: s.inbox.prune(now - r.inboxDays * DAY_MS),
     files: 0,
+    incidentsQuiet: 0,
+    incidentsPruned: 0,
   };
+  const incidents = alertsOf(node).housekeeping(now, now - r.incidentsDays * DAY_MS);
+  report.incidentsQuiet = incidents.quiet;
+  report.incidentsPruned = incidents.pruned;
   node.audit.rotateIfLarge();
   const dir = node.layout.filesDir;
   if (existsSync(dir)) {

@@ -3,10 +3,12 @@
  * Missing file = defaults. Unknown keys are an error (a typo must not silently fall back to a default).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { defaultAlertDedupRules } from '../fleet/alert-dedup-deps.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
+const DAY_MS = 86_400_000;
 
 export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
 
@@ -22,8 +24,23 @@ export interface NodeConfig {
   inbound: { replayWindowMs: number; maxMessageAgeMs: number; futureSkewMs: number; acceptUnknownSenders: boolean; handOff: HandOffMode };
   handler: { command: string[]; timeoutMs: number } | null;
   openclaw: { gatewayUrl: string; hookToken: string; allowedSessionKeyPrefixes: string[]; agentId: string | null; timeoutMs: number } | null;
-  retention: { auditDays: number; deliveredDays: number; inboxDays: number; eventsDays: number };
+  retention: { auditDays: number; deliveredDays: number; inboxDays: number; eventsDays: number; incidentsDays: number };
+  /** The fleet service (docs/alert-dedup.md for the dedup keys). One key per line: more are coming. */
+  fleet: {
+    dedupWindowMs: number;
+    dedupEscalateAt: number;
+    incidentQuietResolveMs: number;
+    /** The daemon de-duplicates received `alert` messages before hand-off: one wake-up per incident. */
+    dedupAlerts: boolean;
+  };
 }
+
+const FLEET_KEYS = [
+  'dedupWindowMs',
+  'dedupEscalateAt',
+  'incidentQuietResolveMs',
+  'dedupAlerts',
+] as const;
 
 export function defaultNodeConfig(): NodeConfig {
   return {
@@ -35,7 +52,13 @@ export function defaultNodeConfig(): NodeConfig {
     inbound: { replayWindowMs: 300_000, maxMessageAgeMs: 86_400_000, futureSkewMs: 60_000, acceptUnknownSenders: false, handOff: 'inbox' },
     handler: null,
     openclaw: null,
-    retention: { auditDays: 30, deliveredDays: 7, inboxDays: 30, eventsDays: 7 },
+    retention: { auditDays: 30, deliveredDays: 7, inboxDays: 30, eventsDays: 7, incidentsDays: 30 },
+    fleet: {
+      dedupWindowMs: defaultAlertDedupRules().windowMs,
+      dedupEscalateAt: defaultAlertDedupRules().escalateAt,
+      incidentQuietResolveMs: defaultAlertDedupRules().quietResolveMs,
+      dedupAlerts: false,
+    },
   };
 }
 
@@ -87,7 +110,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -95,7 +118,8 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const ib = r.section(raw, 'inbound', ['replayWindowMs', 'maxMessageAgeMs', 'futureSkewMs', 'acceptUnknownSenders', 'handOff']);
   const h = r.section(raw, 'handler', ['command', 'timeoutMs']);
   const oc = r.section(raw, 'openclaw', ['gatewayUrl', 'hookToken', 'allowedSessionKeyPrefixes', 'agentId', 'timeoutMs']);
-  const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays']);
+  const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays', 'incidentsDays']);
+  const fl = r.section(raw, 'fleet', FLEET_KEYS);
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -149,8 +173,18 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       deliveredDays: r.int(rt, 'retention', 'deliveredDays', d.retention.deliveredDays, 1, 3650),
       inboxDays: r.int(rt, 'retention', 'inboxDays', d.retention.inboxDays, 1, 3650),
       eventsDays: r.int(rt, 'retention', 'eventsDays', d.retention.eventsDays, 1, 3650),
+      incidentsDays: r.int(rt, 'retention', 'incidentsDays', d.retention.incidentsDays, 1, 3650),
+    },
+    fleet: {
+      dedupWindowMs: r.int(fl, 'fleet', 'dedupWindowMs', d.fleet.dedupWindowMs, 1000, 7 * DAY_MS),
+      dedupEscalateAt: r.int(fl, 'fleet', 'dedupEscalateAt', d.fleet.dedupEscalateAt, 2, 1000),
+      incidentQuietResolveMs: r.int(fl, 'fleet', 'incidentQuietResolveMs', d.fleet.incidentQuietResolveMs, 60_000, 365 * DAY_MS),
+      dedupAlerts: r.bool(fl, 'fleet', 'dedupAlerts', d.fleet.dedupAlerts),
     },
   };
+  if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {
+    r.fail('fleet.incidentQuietResolveMs', `at least fleet.dedupWindowMs (${cfg.fleet.dedupWindowMs})`);
+  }
   if (cfg.inbound.handOff === 'handler' && cfg.handler === null) r.fail('handler', 'set when inbound.handOff is "handler"');
   if (cfg.inbound.handOff === 'openclaw' && (cfg.openclaw === null || cfg.openclaw.hookToken === '')) {
     r.fail('openclaw.hookToken', 'set when inbound.handOff is "openclaw"');

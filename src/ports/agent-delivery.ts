@@ -2,7 +2,15 @@
  * Hand-off of a verified inbound message to the local agent: a handler command, the local OpenClaw
  * gateway, or nothing (inbox pull). Like Transport, it reports failures instead of throwing.
  */
+import type { AlertDecision } from '../protocol/alerts.ts';
 import type { Attachment, Envelope } from '../protocol/envelope.ts';
+
+/** An alert's de-duplication decision (`fleet.dedupAlerts`), handed to the agent with the alert. */
+export interface HandOffAlert {
+  decision: Exclude<AlertDecision, 'suppressed'>;
+  /** The incident it was counted in. */
+  incidentId: string | null;
+}
 
 export interface HandOff {
   envelope: Envelope;
@@ -17,6 +25,8 @@ export interface HandOff {
   attachments?: Attachment[];
   /** Session key requested by the sender (replyContext.sessionKey or hook body), if any. */
   sessionKey: string | null;
+  /** For an alert the daemon de-duplicated: what it decided (suppressed alerts are not handed off). */
+  alert?: HandOffAlert;
 }
 
 export type HandOffResult =

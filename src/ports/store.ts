@@ -7,6 +7,7 @@
  * and may be nested (inner calls join the outer transaction). Methods never throw for "not found":
  * they return null/false.
  */
+import type { AlertDecision, IncidentResolution } from '../protocol/alerts.ts';
 import type { JsonValue } from '../protocol/json.ts';
 import type { ConversationRepo } from './conversation-repo.ts';
 
@@ -147,9 +148,17 @@ export interface InboxMessage {
   deliveryError: string | null;
   nextDeliveryAt: number;
   leaseUntil: number;
+  /**
+   * For an alert the daemon de-duplicated before hand-off (`fleet.dedupAlerts`): the decision, and the
+   * incident it was counted in (null for a recovery that matched no incident). Null otherwise.
+   */
+  alertDecision: AlertDecision | null;
+  incidentId: string | null;
 }
 
-export type NewInboxMessage = Omit<InboxMessage, 'readAt' | 'deliveryAttempts' | 'deliveryError' | 'leaseUntil' | 'sealedAttachments'> & {
+export type NewInboxMessage = Omit<
+  InboxMessage, 'readAt' | 'deliveryAttempts' | 'deliveryError' | 'leaseUntil' | 'sealedAttachments' | 'alertDecision' | 'incidentId'
+> & {
   sealedAttachments?: string | null;
 };
 
@@ -174,6 +183,11 @@ export interface InboxRepo {
    * reset, the last error kept until the next outcome. False if it is missing or not 'failed'.
    */
   retryDelivery(id: string, now: number): boolean;
+  /**
+   * Records the de-duplication decision of an alert message, once: false (nothing changed) when the
+   * message is missing or already has one, so a retried hand-off keeps its first decision.
+   */
+  setAlertTriage(id: string, decision: AlertDecision, incidentId: string | null): boolean;
   prune(before: number): number;
 }
 
@@ -285,24 +299,46 @@ export type * from './conversation-repo.ts';
 // ---------------------------------------------------------------- incidents (alert de-duplication)
 
 export interface IncidentRecord {
+  /** `inc_<UTC YYYYMMDD of firstSeen>_<host>_<check>_<8 hex>`: bash's prefix, unique. */
   id: string;
+  /** `<host>/<check>`: an alert joins the active incident with its key. */
   dedupKey: string;
+  /** bash's incident type; alerts open `service_alert` incidents. */
   type: string;
+  /** bash's `<host>/<check>`. */
   scope: string;
+  host: string;
+  check: string;
+  /** The alert that opened it: one line, at most 200 characters. */
+  summary: string;
   status: 'active' | 'resolved';
   firstSeen: number;
   lastSeen: number;
+  /** Alerts counted in it, the recovery that resolved it included. */
   alertCount: number;
   affectedHosts: string[];
+  /** An alert of it escalated; it stays escalated until resolved. */
   escalated: boolean;
+  /** When the operator was last notified (`new` or `escalate`): the current window starts there. */
+  lastNotifiedAt: number;
+  /** Alerts since lastNotifiedAt, the one that notified included. */
+  windowCount: number;
+  /** Alerts that notified the operator (`new` and `escalate`). */
+  notifications: number;
   resolvedAt: number | null;
+  resolvedBy: IncidentResolution | null;
 }
 
 export interface IncidentRepo {
+  /** Inserts or replaces (by id). */
   put(i: IncidentRecord): void;
   get(id: string): IncidentRecord | null;
+  /** The active incident with this key, latest lastSeen first if (against the rules) there are several. */
   findActive(dedupKey: string): IncidentRecord | null;
-  list(filter?: { status?: string; limit?: number }): IncidentRecord[];
+  /** Oldest first (by firstSeen). */
+  list(filter?: { status?: IncidentRecord['status']; limit?: number }): IncidentRecord[];
+  /** Deletes resolved incidents with resolvedAt < before; returns how many. Active ones are never pruned. */
+  pruneResolved(before: number): number;
 }
 
 // ---------------------------------------------------------------- collaborative sessions

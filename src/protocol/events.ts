@@ -1,3 +1,4 @@
+import type { AlertDecision, IncidentResolution } from './alerts.ts';
 import type {
   ConversationRole, ConversationStatus, ConversationType, CorrelationMethod, RoundStatus,
 } from '../ports/conversation-repo.ts';
@@ -17,6 +18,8 @@ export type MeshEvent =
   | { type: 'message.rejected'; from: string | null; id: string | null; code: string }
   | { type: 'message.handed_off'; id: string; adapter: string }
   | { type: 'message.hand_off_failed'; id: string; adapter: string; error: string; permanent: boolean }
+  /** An alert de-duplicated to `suppressed` (fleet.dedupAlerts): done without waking the agent. */
+  | { type: 'message.hand_off_suppressed'; id: string; incidentId: string | null }
   | { type: 'circuit.opened'; peer: string; until: number }
   | { type: 'circuit.half_opened'; peer: string }
   | { type: 'circuit.closed'; peer: string }
@@ -36,7 +39,14 @@ export type MeshEvent =
     answered: number; expected: number;
   }
   | { type: 'conversation.status'; conversationId: string; status: ConversationStatus; reason: string | null }
-  | { type: 'consensus.set'; conversationId: string; round: number; verdict: string; setBy: string; basisCount: number };
+  | { type: 'consensus.set'; conversationId: string; round: number; verdict: string; setBy: string; basisCount: number }
+  // Alert de-duplication (docs/alert-dedup.md): ids, names and counts only, never the alert text.
+  | { type: 'incident.opened'; incidentId: string; host: string; check: string }
+  | {
+    type: 'incident.updated'; incidentId: string; decision: Exclude<AlertDecision, 'recovery'>; alertCount: number;
+    windowCount: number; escalated: boolean;
+  }
+  | { type: 'incident.resolved'; incidentId: string; host: string; check: string; by: IncidentResolution; alertCount: number };
 
 /**
  * What became of a response: counted; a second one from the same agent in the round (kept, not

@@ -12,6 +12,7 @@ export function inboxContract(makeStore: MakeStore): void {
       assert.deepEqual(s.inbox.insert(msg), { inserted: true });
       assert.deepEqual(s.inbox.get('m1'), {
         ...msg, sealedAttachments: null, readAt: null, deliveryAttempts: 0, deliveryError: null, leaseUntil: 0,
+        alertDecision: null, incidentId: null,
       });
       assert.equal(s.inbox.get('missing'), null);
     }));
@@ -23,6 +24,22 @@ export function inboxContract(makeStore: MakeStore): void {
       assert.equal(s.inbox.list()[0]?.sealedAttachments, sealed);
       assert.equal(s.inbox.findByCorrelation('req')[0]?.sealedAttachments, sealed);
       assert.equal(s.inbox.claimForDelivery(T0, 1, LEASE)[0]?.sealedAttachments, sealed);
+    }));
+
+    test('setAlertTriage records an alert\'s decision once; every read returns it', () => withStore(makeStore, (s) => {
+      s.inbox.insert(inboxMsg('m1', { type: 'alert', deliveryState: 'pending' }));
+      s.inbox.insert(inboxMsg('m2', { type: 'alert', deliveryState: 'pending' }));
+      assert.equal(s.inbox.setAlertTriage('missing', 'new', 'inc_x'), false);
+      assert.equal(s.inbox.setAlertTriage('m1', 'suppressed', 'inc_20260101_beta_gateway_0a1b2c3d'), true);
+      assert.equal(s.inbox.setAlertTriage('m1', 'new', 'inc_other'), false, 'the first decision stays');
+      assert.equal(s.inbox.setAlertTriage('m2', 'recovery', null), true);
+      const m1 = s.inbox.get('m1');
+      assert.deepEqual([m1?.alertDecision, m1?.incidentId], ['suppressed', 'inc_20260101_beta_gateway_0a1b2c3d']);
+      assert.deepEqual(s.inbox.list().map((m) => [m.id, m.alertDecision, m.incidentId]),
+        [['m1', 'suppressed', 'inc_20260101_beta_gateway_0a1b2c3d'], ['m2', 'recovery', null]]);
+      assert.deepEqual(s.inbox.claimForDelivery(T0, 5, LEASE).map((m) => m.alertDecision), ['suppressed', 'recovery']);
+      s.inbox.markHandedOff('m1', T0);
+      assert.equal(s.inbox.get('m1')?.alertDecision, 'suppressed', 'the hand-off keeps it');
     }));
 
     test('a duplicate id or (from, idempotencyKey) is refused with the existing id', () => withStore(makeStore, (s) => {

@@ -21,8 +21,9 @@ function health(peer: string, over: Partial<PeerHealth> = {}): PeerHealth {
 
 function incident(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
-    id, dedupKey: 'disk:host1', type: 'disk', scope: 'host1', status: 'active', firstSeen: T0, lastSeen: T0,
-    alertCount: 1, affectedHosts: ['host1'], escalated: false, resolvedAt: null, ...over,
+    id, dedupKey: 'disk:host1', type: 'disk', scope: 'host1', host: 'host1', check: 'disk', summary: 'disk full on host1',
+    status: 'active', firstSeen: T0, lastSeen: T0, alertCount: 1, affectedHosts: ['host1'], escalated: false,
+    lastNotifiedAt: T0, windowCount: 1, notifications: 1, resolvedAt: null, resolvedBy: null, ...over,
   };
 }
 
@@ -132,6 +133,33 @@ export function stateContract(makeStore: MakeStore): void {
       assert.deepEqual(s.incidents.list().map((i) => i.id), ['i1', 'i2', 'i3']);
       assert.deepEqual(s.incidents.list({ status: 'active' }).map((i) => i.id), ['i2', 'i3']);
       assert.deepEqual(s.incidents.list({ status: 'active', limit: 1 }).map((i) => i.id), ['i2']);
+    }));
+
+    test('every field round-trips, also after an update', () => withStore(makeStore, (s) => {
+      const open = incident('i1', { host: 'beta', check: 'gateway', summary: 'gateway on 10.0.0.5 down — 🔥 "quoted"' });
+      s.incidents.put(open);
+      assert.deepEqual(s.incidents.get('i1'), open);
+      const updated = incident('i1', {
+        host: 'beta', check: 'gateway', summary: open.summary, status: 'resolved', lastSeen: T0 + 90, alertCount: 4,
+        escalated: true, lastNotifiedAt: T0 + 60, windowCount: 2, notifications: 2, resolvedAt: T0 + 90, resolvedBy: 'recovery',
+      });
+      s.incidents.put(updated);
+      assert.deepEqual(s.incidents.get('i1'), updated);
+      assert.deepEqual(s.incidents.list(), [updated]);
+      s.incidents.put(incident('i2', { resolvedBy: 'operator', status: 'resolved', resolvedAt: T0 }));
+      s.incidents.put(incident('i3', { resolvedBy: 'quiet', status: 'resolved', resolvedAt: T0 }));
+      assert.deepEqual(s.incidents.list({ status: 'resolved' }).map((i) => i.resolvedBy), ['recovery', 'operator', 'quiet']);
+    }));
+
+    test('pruneResolved deletes resolved incidents resolved before the cut-off, never active ones', () => withStore(makeStore, (s) => {
+      s.incidents.put(incident('old', { status: 'resolved', resolvedAt: T0 + 10, resolvedBy: 'recovery' }));
+      s.incidents.put(incident('edge', { dedupKey: 'b', status: 'resolved', resolvedAt: T0 + 20, resolvedBy: 'operator' }));
+      s.incidents.put(incident('active', { dedupKey: 'c', lastSeen: T0 }));
+      assert.equal(s.incidents.pruneResolved(T0 + 20), 1);
+      assert.deepEqual(s.incidents.list().map((i) => i.id), ['edge', 'active']);
+      assert.equal(s.incidents.pruneResolved(T0 + 1_000_000), 1);
+      assert.deepEqual(s.incidents.list().map((i) => i.id), ['active']);
+      assert.equal(s.incidents.pruneResolved(T0 + 1_000_000), 0);
     }));
   });
 }

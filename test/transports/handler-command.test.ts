@@ -16,7 +16,7 @@ function script(name: string, body: string): string {
   return p;
 }
 
-function handOff(body = 'hello $(touch PWNED) `id` \'"; rm -rf /', overrides: { type?: 'request' | 'notification' } = {}): HandOff {
+function handOff(body = 'hello $(touch PWNED) `id` \'"; rm -rf /', overrides: { type?: 'request' | 'notification' | 'alert' } = {}): HandOff {
   const envelope = buildEnvelope({
     id: 'msg_11111111-2222-4333-8444-555555555555',
     timestamp: '2026-01-01T00:00:00.000Z',
@@ -76,6 +76,17 @@ describe('handler command delivery', () => {
     );
     // Message text was data, never code.
     assert.equal(existsSync(join(dir, 'PWNED')), false);
+  });
+
+  test('an alert de-duplicated by the daemon: its decision and incident come as MESH_ALERT_DECISION and MESH_INCIDENT_ID', async () => {
+    const cmd = script('alert.sh', 'cat >/dev/null\nprintf "%s|%s" "$MESH_ALERT_DECISION" "$MESH_INCIDENT_ID" > "$OUT/alert.txt"');
+    const withAlert = { ...handOff('gateway down', { type: 'alert' }), alert: { decision: 'escalate' as const, incidentId: 'inc_20260101_beta_gateway_0a1b2c3d' } };
+    assert.deepEqual(await run([cmd]).deliver(withAlert), { ok: true, reply: null });
+    assert.equal(readFileSync(join(dir, 'alert.txt'), 'utf8'), 'escalate|inc_20260101_beta_gateway_0a1b2c3d');
+    // Set (empty) for every other message, so a value from the daemon's own environment never leaks through.
+    const leaky = createHandlerCommandDelivery({ command: [cmd], env: { PATH: process.env['PATH'], OUT: dir, MESH_ALERT_DECISION: 'new' }, cwd: dir });
+    await leaky.deliver(handOff('x', { type: 'notification' }));
+    assert.equal(readFileSync(join(dir, 'alert.txt'), 'utf8'), '|');
   });
 
   test('JSON stdout with a string body: the reply is that body', async () => {

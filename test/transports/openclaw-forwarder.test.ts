@@ -110,6 +110,17 @@ describe('OpenClaw forwarder against a fake gateway', () => {
     assert.ok(!message.includes('mesh reply'));
   });
 
+  test('an alert de-duplicated by the daemon says its decision and incident in the header', async () => {
+    answer = { status: 200, body: { ok: true } };
+    const h = { ...handOff({ type: 'alert', replyTo: null }), alert: { decision: 'escalate' as const, incidentId: 'inc_20260101_beta_gateway_0a1b2c3d' } };
+    await forwarder().deliver(h);
+    const lines = (await lastBody()).message.split('\n');
+    assert.equal(lines[2], 'Alert de-duplication: escalate (incident "inc_20260101_beta_gateway_0a1b2c3d"): it keeps alerting ' +
+      '(the third time within the window, or still after an escalation): escalate.');
+    await forwarder().deliver(handOff({ type: 'alert', replyTo: null }));
+    assert.ok(!(await lastBody()).message.includes('Alert de-duplication'), 'no line without a decision');
+  });
+
   test('session keys: allowed requested key (agent prefix stripped), otherwise per conversation, then per sender', async () => {
     answer = { status: 200, body: { ok: true } };
     const f = forwarder();

@@ -30,7 +30,14 @@ function view(m: InboxMessage): Record<string, unknown> {
     correlationId: m.correlationId, conversationId: m.conversationId, read: m.readAt !== null, readAt: isoTime(m.readAt),
     auth: m.auth, deliveryState: m.deliveryState, deliveryError: m.deliveryError, body: m.body, attachments: receivedAttachments(m),
     encrypted: receivedEncryption(m),
+    alert: m.alertDecision === null ? null : { decision: m.alertDecision, incidentId: m.incidentId },
   };
+}
+
+/** How the hand-off ended, for `show`: a suppressed alert never reached the agent. */
+function handOffText(m: InboxMessage): string {
+  if (m.alertDecision === 'suppressed') return 'suppressed: a duplicate alert, not handed to the agent';
+  return `${m.deliveryState}${m.deliveryError ? ` (${cell(m.deliveryError, 200)})` : ''}`;
 }
 
 /** One line per attachment for `inbox show`: what it is and where it is, never inline data. */
@@ -124,6 +131,8 @@ async function list(ctx: CliContext, node: MeshNode, args: ParsedArgs): Promise<
     );
     const unread = shown.filter((m) => m.readAt === null).length;
     out.info(`${shown.length} of ${all.length} message(s)${unread > 0 ? `, ${unread} unread (*)` : ''}${markRead ? `; ${marked} marked read` : ''} · read one: mesh inbox show <id>`);
+    const suppressed = shown.filter((m) => m.alertDecision === 'suppressed').length;
+    if (suppressed > 0) out.info(`${suppressed} duplicate alert(s) not handed to the agent (fleet.dedupAlerts) · mesh incidents`);
     const failed = shown.filter((m) => m.deliveryState === 'failed');
     if (failed.length > 0) {
       out.info(`${failed.length} hand-off${failed.length === 1 ? '' : 's'} failed (${failed.slice(0, 3).map((m) => m.id).join(', ')}${failed.length > 3 ? ', …' : ''}) · reason: mesh inbox show <id> · again: mesh inbox retry <id>`);
@@ -158,7 +167,8 @@ function show(ctx: CliContext, node: MeshNode, id: string, markRead: boolean): n
   if (m.conversationId) field('conv', m.conversationId);
   if (replyUrl) field('reply to', `${cell(replyUrl, 200)} (token hidden)`);
   if (m.type === 'request') field('answer', `mesh reply ${m.id} "<body>"`);
-  if (m.deliveryState !== 'none') field('hand-off', `${m.deliveryState}${m.deliveryError ? ` (${cell(m.deliveryError, 200)})` : ''}`);
+  if (m.deliveryState !== 'none') field('hand-off', handOffText(m));
+  if (m.alertDecision !== null) field('alert', `${m.alertDecision}${m.incidentId === null ? '' : ` (incident ${m.incidentId} · mesh incidents --all)`}`);
   const attachments = receivedAttachments(m);
   attachments.forEach((a, i) => field(i === 0 ? 'attached' : '', attachmentLine(a)));
   out.line('');
@@ -195,7 +205,8 @@ export const command: CommandSpec = {
     'line (NDJSON), the already present messages first. --mark-read marks exactly the messages printed as\n' +
     'read. `show` prints one message with its body; tokens in the envelope (replyTo.token) are never shown.\n' +
     'A message the daemon could not hand to the agent (handler/OpenClaw) after its attempts is `failed`;\n' +
-    '`show` gives the reason, and `retry` queues its hand-off again.',
+    '`show` gives the reason, and `retry` queues its hand-off again. With fleet.dedupAlerts, an alert carries its\n' +
+    'de-duplication decision (`alert`: {decision, incidentId}); a `suppressed` one was not handed to the agent.',
   options: {
     unread: { type: 'boolean', description: 'only messages not marked read' },
     from: { type: 'string', placeholder: 'agent', description: 'only messages from this agent' },

@@ -30,4 +30,6 @@ export const commands: CommandEntry[] = [
   { name: 'export', group: 'Delivery', summary: 'export the audit trail as JSON or CSV with filters', load: async () => (await import('./export.ts')).command },
   { name: 'openclaw', group: 'Daemon', summary: 'connect this node to a local OpenClaw gateway: setup', load: async () => (await import('./openclaw.ts')).command },
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
+  { name: 'dedup', group: 'Fleet', summary: 'de-duplicate an alert: prints new | suppressed | escalate | recovery', load: async () => (await import('./dedup.ts')).command },
+  { name: 'incidents', group: 'Fleet', summary: 'incidents from alert de-duplication: list [--all] | resolve <id>', load: async () => (await import('./incidents.ts')).command },
 ];

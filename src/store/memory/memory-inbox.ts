@@ -1,3 +1,4 @@
+import type { AlertDecision } from '../../protocol/alerts.ts';
 import type {
   AuditEntry, AuditFilter, AuditRepo, InboxMessage, InboxRepo, NewInboxMessage, NonceRepo,
 } from '../../ports/store.ts';
@@ -24,7 +25,7 @@ export class MemoryInboxRepo implements InboxRepo {
       idempotencyKey: m.idempotencyKey, subject: m.subject, envelope: m.envelope, body: m.body,
       sealedAttachments: m.sealedAttachments ?? null, auth: m.auth,
       receivedAt: m.receivedAt, readAt: null, deliveryState: m.deliveryState, deliveryAttempts: 0, deliveryError: null,
-      nextDeliveryAt: m.nextDeliveryAt, leaseUntil: 0,
+      nextDeliveryAt: m.nextDeliveryAt, leaseUntil: 0, alertDecision: null, incidentId: null,
     });
     return { inserted: true };
   }
@@ -88,6 +89,13 @@ export class MemoryInboxRepo implements InboxRepo {
     const m = this.#rows.get(id);
     if (m === undefined || m.deliveryState !== 'failed') return false;
     this.#rows.set(id, { ...m, deliveryState: 'pending', deliveryAttempts: 0, nextDeliveryAt: now, leaseUntil: 0 });
+    return true;
+  }
+
+  setAlertTriage(id: string, decision: AlertDecision, incidentId: string | null): boolean {
+    const m = this.#rows.get(id);
+    if (m === undefined || m.alertDecision !== null) return false;
+    this.#rows.set(id, { ...m, alertDecision: decision, incidentId });
     return true;
   }
 

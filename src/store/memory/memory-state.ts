@@ -97,10 +97,16 @@ export class MemoryIncidentRepo implements IncidentRepo {
     return best === null ? null : copyIncident(best);
   }
 
-  list(filter: { status?: string; limit?: number } = {}): IncidentRecord[] {
+  list(filter: { status?: IncidentRecord['status']; limit?: number } = {}): IncidentRecord[] {
     const rows = this.#rows.values()
       .filter((i) => filter.status === undefined || i.status === filter.status)
       .sort((a, b) => a.firstSeen - b.firstSeen);
     return take(rows, filter.limit).map(copyIncident);
+  }
+
+  pruneResolved(before: number): number {
+    const doomed = this.#rows.values().filter((i) => i.status === 'resolved' && i.resolvedAt !== null && i.resolvedAt < before);
+    for (const i of doomed) this.#rows.delete(i.id);
+    return doomed.length;
   }
 }

@@ -1,3 +1,4 @@
+import type { AlertDecision } from '../../protocol/alerts.ts';
 import type { InboxDeliveryState, InboxMessage, InboxRepo, NewInboxMessage } from '../../ports/store.ts';
 import { sqlLimit } from './json-columns.ts';
 import type { Params, SqliteDb } from './sqlite-db.ts';
@@ -22,6 +23,8 @@ interface InboxRow {
   delivery_error: string | null;
   next_delivery_at: number;
   lease_until: number;
+  alert_decision: AlertDecision | null;
+  incident_id: string | null;
 }
 
 function toMessage(r: InboxRow): InboxMessage {
@@ -30,12 +33,13 @@ function toMessage(r: InboxRow): InboxMessage {
     conversationId: r.conversation_id, idempotencyKey: r.idempotency_key, subject: r.subject,
     envelope: r.envelope, body: r.body, sealedAttachments: r.sealed_attachments, auth: r.auth, receivedAt: r.received_at, readAt: r.read_at,
     deliveryState: r.delivery_state, deliveryAttempts: r.delivery_attempts, deliveryError: r.delivery_error,
-    nextDeliveryAt: r.next_delivery_at, leaseUntil: r.lease_until,
+    nextDeliveryAt: r.next_delivery_at, leaseUntil: r.lease_until, alertDecision: r.alert_decision, incidentId: r.incident_id,
   };
 }
 
 const COLUMNS = `id, from_agent, to_agent, type, correlation_id, conversation_id, idempotency_key, subject, envelope,
-  body, sealed_attachments, auth, received_at, read_at, delivery_state, delivery_attempts, delivery_error, next_delivery_at, lease_until`;
+  body, sealed_attachments, auth, received_at, read_at, delivery_state, delivery_attempts, delivery_error, next_delivery_at, lease_until,
+  alert_decision, incident_id`;
 
 export class SqliteInboxRepo implements InboxRepo {
   readonly #db: SqliteDb;
@@ -132,6 +136,12 @@ export class SqliteInboxRepo implements InboxRepo {
       `UPDATE inbox SET delivery_state = 'pending', delivery_attempts = 0, next_delivery_at = ?, lease_until = 0
          WHERE id = ? AND delivery_state = 'failed'`,
       now, id)) > 0;
+  }
+
+  setAlertTriage(id: string, decision: AlertDecision, incidentId: string | null): boolean {
+    const db = this.#db;
+    return db.transaction(() => db.run(
+      'UPDATE inbox SET alert_decision = ?, incident_id = ? WHERE id = ? AND alert_decision IS NULL', decision, incidentId, id)) > 0;
   }
 
   prune(before: number): number {

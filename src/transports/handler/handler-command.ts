@@ -88,6 +88,9 @@ export function handlerInput(h: HandOff): { stdin: string; env: Record<string, s
       MESH_TYPE: envValue(e.type),
       MESH_CORRELATION_ID: envValue(e.correlationId),
       MESH_CONVERSATION_ID: envValue(e.conversationId),
+      // fleet.dedupAlerts: the alert's decision (new | escalate | recovery) and incident; '' otherwise.
+      MESH_ALERT_DECISION: envValue(h.alert?.decision),
+      MESH_INCIDENT_ID: envValue(h.alert?.incidentId),
     },
   };
 }

@@ -24,6 +24,19 @@ const oneLine = (s: string): string => {
 /** Quoted for the header line; JSON quoting keeps quotes inside the value unambiguous. */
 const q = (s: string): string => JSON.stringify(oneLine(s));
 
+/** What each de-duplication decision tells the agent (fleet.dedupAlerts; docs/alert-dedup.md). */
+const ALERT_MEANING = {
+  new: 'the first alert of this incident, or the first since its quiet window ended: notify',
+  escalate: 'it keeps alerting (the third time within the window, or still after an escalation): escalate',
+  recovery: 'it recovered: the incident is resolved',
+} as const;
+
+function alertLine(h: HandOff): string[] {
+  if (h.alert === undefined) return [];
+  const incident = h.alert.incidentId === null ? '' : ` (incident ${q(h.alert.incidentId)})`;
+  return [`Alert de-duplication: ${h.alert.decision}${incident}: ${ALERT_MEANING[h.alert.decision]}.`];
+}
+
 function trimAttachments(view: JsonObject, maxChars: number): void {
   const payload = view['payload'];
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return;
@@ -47,6 +60,7 @@ export function frameForAgent(h: HandOff, maxInlineAttachmentChars = DEFAULT_MAX
   const lines = [
     `[MESH] Verified MESH message from ${q(e.from)} to ${q(e.to)}: ${facts.join(', ')}.`,
     `Subject: ${q(e.payload.subject)}`,
+    ...alertLine(h),
     e.type === 'request'
       ? `The sender expects an answer: run  mesh reply ${SAFE_ID_RE.test(e.id) ? e.id : q(e.id)} "<your answer>"`
       : 'No answer is expected.',
