@@ -110,3 +110,10 @@ test('property: majority and dissenters partition the answers; share and margin 
     for (const r of rs) assert.equal(m.agents.includes(r.agent), valueKey(extractValue(r.body)) === key);
   }));
 });
+
+test('the majority answer of numbers equal after rounding does not depend on who answered first', () => {
+  const a = analyseConsensus([{ agent: 'beta', body: '0' }, { agent: 'gamma', body: '0.000001' }, { agent: 'delta', body: '7' }]);
+  const b = analyseConsensus([{ agent: 'gamma', body: '0.000001' }, { agent: 'beta', body: '0' }, { agent: 'delta', body: '7' }]);
+  assert.equal(a.majority?.value, b.majority?.value);
+  assert.equal(a.majority?.count, 2);
+});

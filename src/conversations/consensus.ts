@@ -74,7 +74,8 @@ function majorityOf(inputs: readonly ConsensusInput[], values: readonly Consensu
   const groups = new Map<string, { value: string; agents: string[] }>();
   values.forEach((v, i) => {
     const key = valueKey(v);
-    const g = groups.get(key) ?? { value: valueText(v), agents: [] };
+    // The group's answer is its key's value (numbers rounded to 2 decimals), not whichever member came first.
+    const g = groups.get(key) ?? { value: valueText(typeof v === 'number' ? round2(v) : v), agents: [] };
     g.agents.push(inputs[i]?.agent ?? '');
     groups.set(key, g);
   });
