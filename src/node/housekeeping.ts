@@ -1,11 +1,12 @@
 /**
  * Periodic clean-up run by the daemon: retention of audit, events, inbox and delivered outbox rows,
- * replay-protection nonces, audit-mirror rotation and expired served files.
+ * replay-protection nonces, audit-mirror rotation, expired served files and expired collaborative sessions.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVED_FILE_KEY_PREFIX } from './attachments.ts';
 import type { MeshNode } from './mesh-node.ts';
+import { sessionsOf } from './node-sessions.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -16,6 +17,8 @@ export interface HousekeepingReport {
   events: number;
   inbox: number;
   files: number;
+  /** Collaborative sessions deleted after the session TTL without a message. */
+  sessions: number;
 }
 
 export function runHousekeeping(node: MeshNode): HousekeepingReport {
@@ -29,6 +32,7 @@ export function runHousekeeping(node: MeshNode): HousekeepingReport {
     events: s.events.prune(now - r.eventsDays * DAY_MS),
     inbox: s.inbox.prune(now - r.inboxDays * DAY_MS),
     files: 0,
+    sessions: sessionsOf(node).cleanup().length,
   };
   node.audit.rotateIfLarge();
   const dir = node.layout.filesDir;

@@ -36,7 +36,10 @@ export type MeshEvent =
     answered: number; expected: number;
   }
   | { type: 'conversation.status'; conversationId: string; status: ConversationStatus; reason: string | null }
-  | { type: 'consensus.set'; conversationId: string; round: number; verdict: string; setBy: string; basisCount: number };
+  | { type: 'consensus.set'; conversationId: string; round: number; verdict: string; setBy: string; basisCount: number }
+  // Collaborative sessions (keyed by the envelope's session.key): names and ids only.
+  | { type: 'session.message'; key: string; direction: 'in' | 'out'; from: string; to: string; messageId: string | null }
+  | { type: 'session.status'; key: string; status: 'active' | 'closed' | 'deleted'; participants: string[] };
 
 /**
  * What became of a response: counted; a second one from the same agent in the round (kept, not
