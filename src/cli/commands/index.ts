@@ -31,4 +31,5 @@ export const commands: CommandEntry[] = [
   { name: 'openclaw', group: 'Daemon', summary: 'connect this node to a local OpenClaw gateway: setup', load: async () => (await import('./openclaw.ts')).command },
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
   { name: 'session', group: 'Conversations', summary: 'collaborative sessions keyed by session.key: start | send | receive | context | list | close | cleanup', load: async () => (await import('./session.ts')).command },
+  { name: 'brain-sync', group: 'Delivery', summary: 'post new audit entries and conversation events to a Brain ingest URL, once each', load: async () => (await import('./brain-sync.ts')).command },
 ];
