@@ -10,7 +10,7 @@
  * peers: keys are validated, bodies cut, participants capped, and no new session past MAX_SESSIONS.
  */
 import type { AcceptedMessage } from '../ports/inbound-observer.ts';
-import { getField } from '../protocol/json.ts';
+import { getField, type JsonValue } from '../protocol/json.ts';
 import { isValidAgentName } from '../protocol/names.ts';
 import { errorName, hasRoomForSession, withParticipants, type SessionDeps } from './session-deps.ts';
 import { isValidSessionKey } from './session-key.ts';
@@ -22,8 +22,8 @@ export type SessionInboundResult =
   | { recorded: false; key: string | null; reason: 'no_session' | 'invalid_key' | 'too_many_sessions' | 'internal_error' };
 
 /** The valid agent names of `metadata.participants` (anything else in it is ignored). */
-function listedParticipants(metadata: unknown): string[] {
-  const list = getField(metadata as never, 'participants');
+function listedParticipants(metadata: JsonValue): string[] {
+  const list = getField(metadata, 'participants');
   if (!Array.isArray(list)) return [];
   return list.filter((p): p is string => typeof p === 'string' && isValidAgentName(p));
 }
