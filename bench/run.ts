@@ -12,13 +12,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchmark as queueMemory } from './queue-memory.ts';
+import { benchmark as rally } from './rally.ts';
 import { benchmark as roundTrip } from './round-trip.ts';
 import { benchmark as sendLatency } from './send-latency.ts';
 import { assertBuilt, killAllChildren, REPO } from './support/processes.ts';
 import { formatTable, type BenchOutcome, type Benchmark } from './support/report.ts';
 import { benchmark as throughput } from './throughput.ts';
 
-const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory];
+const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally];
 
 function gitCommit(): string | null {
   try {

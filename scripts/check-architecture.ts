@@ -14,19 +14,19 @@ const allowed: Record<string, readonly string[]> = {
   inbound: ['protocol', 'ports', 'crypto'],
   conversations: ['protocol', 'ports'],
   fleet: ['protocol', 'ports'],
-  discovery: ['protocol', 'ports', 'crypto'],
-  alerts: ['protocol', 'ports'],
+  sessions: ['protocol', 'ports'],
+  'brain-sync': ['protocol', 'ports'],
   store: ['protocol', 'ports'],
   transports: ['protocol', 'ports', 'crypto'],
-  node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'discovery', 'alerts', 'store', 'transports'],
+  node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'sessions', 'brain-sync', 'store', 'transports'],
   server: ['protocol', 'ports', 'node'],
   cli: ['protocol', 'ports', 'node', 'server'],
-  testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'discovery', 'alerts', 'store', 'transports'],
+  testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'sessions', 'brain-sync', 'store', 'transports'],
   'index.ts': ['protocol', 'ports', 'crypto', 'node'],
 };
 /** Node built-ins that only adapters, the composition root, the daemon and the CLI may use. */
 const ioModules = ['node:http', 'node:https', 'node:sqlite', 'node:child_process', 'node:net'];
-const pureLayers = new Set(['protocol', 'ports', 'delivery', 'inbound', 'conversations', 'fleet', 'discovery', 'alerts']);
+const pureLayers = new Set(['protocol', 'ports', 'delivery', 'inbound', 'conversations', 'fleet', 'sessions', 'brain-sync']);
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,6 +1,7 @@
 /**
- * Two node homes, alpha and beta, set up with the real CLI the way an operator would: init, join each
- * other, an HMAC key made on alpha and imported on beta, signing required in both directions.
+ * Node homes set up with the real CLI the way an operator would: a pair (alpha and beta: init, join
+ * each other, an HMAC key made on alpha and imported on beta, signing required in both directions),
+ * or a star of the same links between a hub and n leaves.
  * Config tweaks a benchmark needs are written into config/mesh.json and stated in its notes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -66,4 +67,32 @@ export function createPair(dir: string, alphaPort: number, betaPort: number): No
   const aAgents = readJson(registryOf(a))['agents'] as Record<string, Json>;
   if (aAgents['beta']?.['signing'] !== true) throw new Error('mesh keygen --enable did not turn signing on for beta');
   return { a, b, alphaPort, betaPort };
+}
+
+export interface Star {
+  hub: string;
+  hubPort: number;
+  leaves: { name: string; home: string; port: number }[];
+}
+
+/**
+ * A hub (alpha) and n leaves (p01, p02, …), each leaf joined with the hub both ways and sharing an
+ * HMAC key with it (made on the hub, imported on the leaf), signing required in both directions.
+ * Leaves do not know each other: every message goes through the hub, as in a rally.
+ */
+export function createStar(dir: string, hubPort: number, leafPorts: readonly number[]): Star {
+  const hub = join(dir, 'alpha');
+  cli(['init', '--agent', 'alpha', '--home', hub, '--port', String(hubPort)]);
+  const leaves = leafPorts.map((port, i) => ({ name: `p${String(i + 1).padStart(2, '0')}`, home: join(dir, `p${String(i + 1).padStart(2, '0')}`), port }));
+  for (const l of leaves) {
+    cli(['init', '--agent', l.name, '--home', l.home, '--port', String(l.port)]);
+    cli(['join', l.name, '127.0.0.1', String(l.port), tokenOf(l.home, l.name), '--home', hub, '--no-probe']);
+    cli(['join', 'alpha', '127.0.0.1', String(hubPort), tokenOf(hub, 'alpha'), '--home', l.home, '--no-probe']);
+    cli(['keygen', l.name, '--enable', '--home', hub]);
+    cli(['keygen', '--import', 'alpha', '--home', l.home], cli(['keygen', '--show', l.name, '--home', hub]));
+    const reg = readJson(registryOf(l.home));
+    ((reg['agents'] as Record<string, Json>)['alpha'] as Json)['signing'] = true;
+    writeJson(registryOf(l.home), reg);
+  }
+  return { hub, hubPort, leaves };
 }

@@ -178,6 +178,12 @@ export function cpuMsOf(pid: number): number | null {
   return f === null ? null : (Number(f[11]) + Number(f[12])) * TICK_MS;
 }
 
+/** CPU time (ms) of a process itself and of its finished, waited-for children (a daemon's handler scripts), or null. */
+export function cpuSplitMsOf(pid: number): { own: number; children: number } | null {
+  const f = statFields(pid);
+  return f === null ? null : { own: (Number(f[11]) + Number(f[12])) * TICK_MS, children: (Number(f[13]) + Number(f[14])) * TICK_MS };
+}
+
 /** CPU time (ms) of this process's finished, waited-for children, or null (not Linux). */
 export function childrenCpuMs(): number | null {
   const f = statFields('self');

@@ -1,12 +1,13 @@
 /**
  * What `mesh serve` runs besides the HTTP receiver: the outbox worker (retries, dead-letter
  * auto-replay), the hand-off worker (inbox → local agent), the conversation scheduler (round and
- * conversation time-outs, escalation steps) and housekeeping. `stop()` waits for in-flight work,
- * so SIGTERM loses nothing.
+ * conversation time-outs, escalation steps), the brain sync schedule (when configured) and
+ * housekeeping. `stop()` waits for in-flight work, so SIGTERM loses nothing.
  */
 import { startOutboxWorker } from '../delivery/outbox-worker.ts';
 import { startHandOffWorker, type HandOffWorker } from './hand-off-worker.ts';
 import { runHousekeeping } from './housekeeping.ts';
+import { startBrainSyncSchedule } from './node-brain-sync.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { conversationsOf } from './node-conversations.ts';
 import { agentDeliveryOf } from './node-inbound.ts';
@@ -37,6 +38,7 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     nextDueAt: () => conversations.nextDueAt(),
     run: () => conversations.tick(),
   });
+  const brain = startBrainSyncSchedule(node);
   const housekeep = (): void => {
     try {
       const r = runHousekeeping(node);
@@ -52,7 +54,7 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     kickHandOff: () => handOff.kick(),
     stop: async () => {
       clearInterval(timer);
-      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop()]);
+      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop(), brain.stop()]);
     },
   };
 }

@@ -1,13 +1,15 @@
 /**
  * Periodic clean-up run by the daemon: retention of audit, events, inbox and delivered outbox rows,
- * replay-protection nonces, audit-mirror rotation, expired served files, and incidents (silent ones
- * resolved `quiet`, resolved ones pruned after retention.incidentsDays).
+ * replay-protection nonces, audit-mirror rotation, expired served files, expired collaborative
+ * sessions, and incidents (silent ones resolved `quiet`, resolved ones pruned after
+ * retention.incidentsDays).
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVED_FILE_KEY_PREFIX } from './attachments.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { alertsOf } from './node-alerts.ts';
+import { sessionsOf } from './node-sessions.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -20,6 +22,8 @@ export interface HousekeepingReport {
   files: number;
   incidentsQuiet: number;
   incidentsPruned: number;
+  /** Collaborative sessions deleted after the session TTL without a message. */
+  sessions: number;
 }
 
 export function runHousekeeping(node: MeshNode): HousekeepingReport {
@@ -35,6 +39,7 @@ export function runHousekeeping(node: MeshNode): HousekeepingReport {
     files: 0,
     incidentsQuiet: 0,
     incidentsPruned: 0,
+    sessions: sessionsOf(node).cleanup().length,
   };
   const incidents = alertsOf(node).housekeeping(now, now - r.incidentsDays * DAY_MS);
   report.incidentsQuiet = incidents.quiet;

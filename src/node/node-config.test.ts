@@ -1,34 +1,72 @@
-/** config/mesh.json `fleet` and `retention.incidentsDays`: defaults, ranges, and the cross-key rule. */
+/** config/mesh.json sections validated in node-config.ts: fleet (+ retention.incidentsDays), sessions, brainSync. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { isMeshError } from '../protocol/errors.ts';
-import { defaultNodeConfig, parseNodeConfig } from './node-config.ts';
+import { defaultNodeConfig, nodeConfigFromText, parseNodeConfig } from './node-config.ts';
 
-const refused = (raw: unknown, field: string): void => {
+const parse = (doc: unknown, env: NodeJS.ProcessEnv = {}) => nodeConfigFromText(JSON.stringify(doc), 'mesh.json', env);
+const refused = (fn: () => unknown, what: RegExp): void => {
+  assert.throws(fn, (e) => isMeshError(e) && e.code === 'CONFIG_INVALID' && what.test(e.message));
+};
+const refusedField = (raw: unknown, field: string): void => {
   assert.throws(() => parseNodeConfig(raw), (e) => isMeshError(e) && e.code === 'CONFIG_INVALID' && e.message.includes(`"${field}"`), JSON.stringify(raw));
 };
 
-test('fleet defaults: a 30 min window, the 3rd alert escalates, 7 days to quiet, daemon de-duplication off', () => {
-  assert.deepEqual(defaultNodeConfig().fleet, {
-    dedupWindowMs: 1_800_000, dedupEscalateAt: 3, incidentQuietResolveMs: 604_800_000, dedupAlerts: false,
+describe('config/mesh.json: fleet', () => {
+  test('fleet defaults: a 30 min window, the 3rd alert escalates, 7 days to quiet, daemon de-duplication off', () => {
+    assert.deepEqual(defaultNodeConfig().fleet, {
+      dedupWindowMs: 1_800_000, dedupEscalateAt: 3, incidentQuietResolveMs: 604_800_000, dedupAlerts: false,
+    });
+    assert.equal(defaultNodeConfig().retention.incidentsDays, 30);
+    assert.deepEqual(parseNodeConfig({}).fleet, defaultNodeConfig().fleet);
   });
-  assert.equal(defaultNodeConfig().retention.incidentsDays, 30);
-  assert.deepEqual(parseNodeConfig({}).fleet, defaultNodeConfig().fleet);
+
+  test('fleet keys are read and validated', () => {
+    const c = parseNodeConfig({
+      fleet: { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true },
+      retention: { incidentsDays: 90 },
+    });
+    assert.deepEqual(c.fleet, { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true });
+    assert.equal(c.retention.incidentsDays, 90);
+    refusedField({ fleet: { dedupWindowMs: 999 } }, 'fleet.dedupWindowMs');
+    refusedField({ fleet: { dedupWindowMs: '30m' } }, 'fleet.dedupWindowMs');
+    refusedField({ fleet: { dedupEscalateAt: 1 } }, 'fleet.dedupEscalateAt');
+    refusedField({ fleet: { dedupAlerts: 'yes' } }, 'fleet.dedupAlerts');
+    refusedField({ fleet: { dedupWindow: 1000 } }, 'fleet.dedupWindow');
+    refusedField({ fleet: [] }, 'fleet');
+    refusedField({ retention: { incidentsDays: 0 } }, 'retention.incidentsDays');
+    refusedField({ fleet: { dedupWindowMs: 7_200_000, incidentQuietResolveMs: 3_600_000 } }, 'fleet.incidentQuietResolveMs');
+  });
 });
 
-test('fleet keys are read and validated', () => {
-  const c = parseNodeConfig({
-    fleet: { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true },
-    retention: { incidentsDays: 90 },
+describe('config/mesh.json: sessions', () => {
+  test('bash defaults, the file, then the bash environment variables', () => {
+    assert.deepEqual(nodeConfigFromText(null, 'mesh.json').sessions, { maxMessages: 50, ttlHours: 24 });
+    assert.deepEqual(parse({ sessions: { maxMessages: 10, ttlHours: 2 } }).sessions, { maxMessages: 10, ttlHours: 2 });
+    assert.deepEqual(parse({ sessions: { maxMessages: 10 } }, { MESH_MAX_SESSION_MESSAGES: '7', MESH_SESSION_TTL_HOURS: ' 48 ' }).sessions, { maxMessages: 7, ttlHours: 48 });
+    assert.deepEqual(parse({}, { MESH_MAX_SESSION_MESSAGES: '' }).sessions.maxMessages, 50, 'empty means unset');
   });
-  assert.deepEqual(c.fleet, { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true });
-  assert.equal(c.retention.incidentsDays, 90);
-  refused({ fleet: { dedupWindowMs: 999 } }, 'fleet.dedupWindowMs');
-  refused({ fleet: { dedupWindowMs: '30m' } }, 'fleet.dedupWindowMs');
-  refused({ fleet: { dedupEscalateAt: 1 } }, 'fleet.dedupEscalateAt');
-  refused({ fleet: { dedupAlerts: 'yes' } }, 'fleet.dedupAlerts');
-  refused({ fleet: { dedupWindow: 1000 } }, 'fleet.dedupWindow');
-  refused({ fleet: [] }, 'fleet');
-  refused({ retention: { incidentsDays: 0 } }, 'retention.incidentsDays');
-  refused({ fleet: { dedupWindowMs: 7_200_000, incidentQuietResolveMs: 3_600_000 } }, 'fleet.incidentQuietResolveMs');
+
+  test('out-of-range or malformed values are refused, naming the setting', () => {
+    refused(() => parse({ sessions: { maxMessages: 0 } }), /sessions\.maxMessages/);
+    refused(() => parse({ sessions: { ttl: 3 } }), /sessions\.ttl/);
+    refused(() => parse({}, { MESH_MAX_SESSION_MESSAGES: '5x' }), /MESH_MAX_SESSION_MESSAGES/);
+    refused(() => parse({}, { MESH_SESSION_TTL_HOURS: '-1' }), /MESH_SESSION_TTL_HOURS/);
+  });
+});
+
+describe('config/mesh.json: brainSync', () => {
+  test('off by default; url with defaults for the rest', () => {
+    assert.equal(nodeConfigFromText(null, 'mesh.json').brainSync, null);
+    assert.deepEqual(parse({ brainSync: { url: 'http://127.0.0.1:8900' } }).brainSync, { url: 'http://127.0.0.1:8900', intervalMs: 300_000, token: null, timeoutMs: 10_000 });
+    assert.deepEqual(parse({ brainSync: { url: 'https://brain.example/x', intervalMs: 60_000, token: 'abc', timeoutMs: 2000 } }).brainSync,
+      { url: 'https://brain.example/x', intervalMs: 60_000, token: 'abc', timeoutMs: 2000 });
+  });
+
+  test('a URL with credentials, a query or another scheme is refused; so is a malformed token', () => {
+    for (const url of ['ftp://h/', 'http://u:p@h/', 'http://h/?k=v', 'not a url', 42]) refused(() => parse({ brainSync: { url } }), /brainSync\.url/);
+    refused(() => parse({ brainSync: { url: 'http://h' } , x: 1 }), /"x"/);
+    refused(() => parse({ brainSync: { url: 'http://h', token: 'a b' } }), /brainSync\.token/);
+    refused(() => parse({ brainSync: { url: 'http://h', intervalMs: 10 } }), /brainSync\.intervalMs/);
+  });
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { defaultAlertDedupRules } from '../fleet/alert-dedup-deps.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
+import { DEFAULT_SESSION_MAX_MESSAGES, DEFAULT_SESSION_TTL_HOURS } from '../sessions/session-limits.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
 const DAY_MS = 86_400_000;
@@ -33,6 +34,10 @@ export interface NodeConfig {
     /** The daemon de-duplicates received `alert` messages before hand-off: one wake-up per incident. */
     dedupAlerts: boolean;
   };
+  /** Collaborative sessions (bash MESH_MAX_SESSION_MESSAGES, MESH_SESSION_TTL_HOURS override them). */
+  sessions: { maxMessages: number; ttlHours: number };
+  /** `mesh serve` runs `mesh brain-sync` every intervalMs when set. The token is a secret: never logged. */
+  brainSync: { url: string; intervalMs: number; token: string | null; timeoutMs: number } | null;
 }
 
 const FLEET_KEYS = [
@@ -41,6 +46,13 @@ const FLEET_KEYS = [
   'incidentQuietResolveMs',
   'dedupAlerts',
 ] as const;
+
+const SESSION_MAX_MESSAGES_LIMIT = 10_000;
+const SESSION_TTL_HOURS_LIMIT = 24 * 365;
+
+export const DEFAULT_BRAIN_SYNC_INTERVAL_MS = 300_000;
+/** Per post: the whole request (connect included) must finish in this long. */
+export const DEFAULT_BRAIN_SYNC_TIMEOUT_MS = 10_000;
 
 export function defaultNodeConfig(): NodeConfig {
   return {
@@ -59,7 +71,20 @@ export function defaultNodeConfig(): NodeConfig {
       incidentQuietResolveMs: defaultAlertDedupRules().quietResolveMs,
       dedupAlerts: false,
     },
+    sessions: { maxMessages: DEFAULT_SESSION_MAX_MESSAGES, ttlHours: DEFAULT_SESSION_TTL_HOURS },
+    brainSync: null,
   };
+}
+
+/** An http(s) URL without credentials, query or fragment (they would end up in the cursor key and in output). */
+export function isPlainHttpUrl(text: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return false;
+  }
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.search === '' && u.hash === '';
 }
 
 type Obj = Record<string, unknown>;
@@ -110,7 +135,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -120,6 +145,13 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const oc = r.section(raw, 'openclaw', ['gatewayUrl', 'hookToken', 'allowedSessionKeyPrefixes', 'agentId', 'timeoutMs']);
   const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays', 'incidentsDays']);
   const fl = r.section(raw, 'fleet', FLEET_KEYS);
+  const ss = r.section(raw, 'sessions', ['maxMessages', 'ttlHours']);
+  const bs = r.section(raw, 'brainSync', ['url', 'intervalMs', 'token', 'timeoutMs']);
+  if (bs !== null && (typeof bs['url'] !== 'string' || !isPlainHttpUrl(bs['url']))) r.fail('brainSync.url', 'an http(s) URL without credentials, query or fragment');
+  const brainToken = bs?.['token'];
+  if (brainToken !== undefined && brainToken !== null && (typeof brainToken !== 'string' || brainToken === '' || /[\s]/.test(brainToken))) {
+    r.fail('brainSync.token', 'a non-empty string without spaces, or null');
+  }
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -181,6 +213,16 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       incidentQuietResolveMs: r.int(fl, 'fleet', 'incidentQuietResolveMs', d.fleet.incidentQuietResolveMs, 60_000, 365 * DAY_MS),
       dedupAlerts: r.bool(fl, 'fleet', 'dedupAlerts', d.fleet.dedupAlerts),
     },
+    sessions: {
+      maxMessages: r.int(ss, 'sessions', 'maxMessages', d.sessions.maxMessages, 1, SESSION_MAX_MESSAGES_LIMIT),
+      ttlHours: r.int(ss, 'sessions', 'ttlHours', d.sessions.ttlHours, 1, SESSION_TTL_HOURS_LIMIT),
+    },
+    brainSync: bs === null ? null : {
+      url: String(bs['url']),
+      intervalMs: r.int(bs, 'brainSync', 'intervalMs', DEFAULT_BRAIN_SYNC_INTERVAL_MS, 1_000, 7 * 86_400_000),
+      token: typeof brainToken === 'string' ? brainToken : null,
+      timeoutMs: r.int(bs, 'brainSync', 'timeoutMs', DEFAULT_BRAIN_SYNC_TIMEOUT_MS, 100, 600_000),
+    },
   };
   if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {
     r.fail('fleet.incidentQuietResolveMs', `at least fleet.dedupWindowMs (${cfg.fleet.dedupWindowMs})`);
@@ -190,6 +232,17 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     r.fail('openclaw.hookToken', 'set when inbound.handOff is "openclaw"');
   }
   return cfg;
+}
+
+/** A whole number 1..max from the environment; unset or empty keeps `dflt`, anything else is refused. */
+function envInt(env: NodeJS.ProcessEnv, name: string, dflt: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') return dflt;
+  const n = Number(v.trim());
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new MeshError(MeshErrorCode.ConfigInvalid, `environment variable ${name} must be a whole number 1..${max}`);
+  }
+  return n;
 }
 
 export function loadNodeConfig(path: string, env: NodeJS.ProcessEnv = {}): NodeConfig {
@@ -209,6 +262,9 @@ export function nodeConfigFromText(text: string | null, path: string, env: NodeJ
     }
     cfg = parseNodeConfig(raw, path);
   }
+  // bash's session variables win over the file, as they did over bash's defaults.
+  cfg.sessions.maxMessages = envInt(env, 'MESH_MAX_SESSION_MESSAGES', cfg.sessions.maxMessages, SESSION_MAX_MESSAGES_LIMIT);
+  cfg.sessions.ttlHours = envInt(env, 'MESH_SESSION_TTL_HOURS', cfg.sessions.ttlHours, SESSION_TTL_HOURS_LIMIT);
   // MESH_HANDLER (bash's generic receiver variable) selects the handler hand-off: a path to an executable.
   const handler = env['MESH_HANDLER'];
   if (handler) {

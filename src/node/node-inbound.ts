@@ -14,6 +14,7 @@ import { createOpenClawForwarder } from '../transports/openclaw/openclaw-forward
 import type { MeshNode } from './mesh-node.ts';
 import type { NodeConfig } from './node-config.ts';
 import { conversationsOf } from './node-conversations.ts';
+import { sessionsOf } from './node-sessions.ts';
 
 const pipelines = new WeakMap<MeshNode, InboundPipeline>();
 /** The adapter per node, kept while the hand-off settings it was built from stay the same. */
@@ -70,10 +71,13 @@ function optionsOf(node: MeshNode): InboundOptions {
  * Accepted messages feed the node's conversations: a response joins its round, a participant's
  * verdict is recorded, an invitation is noted (inside the storing transaction). An escalation level
  * that passed the issue on gets the next level asked as soon as the message has committed.
+ * A message that carries `session.key` also joins its collaborative session. Both are synchronous,
+ * store-only and never throw (each does its work in a nested transaction).
  */
 function conversationObserver(node: MeshNode): InboundObserver {
   return {
     accepted(message) {
+      sessionsOf(node).recordInbound(message);
       const conversations = conversationsOf(node);
       const result = conversations.onInbound(message);
       if ('escalationPending' in result && result.escalationPending) {

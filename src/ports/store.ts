@@ -231,6 +231,8 @@ export interface AuditFilter {
   correlationId?: string;
   since?: number;
   until?: number;
+  /** Only entries appended after this seq (a reader's cursor; seq is never reused). */
+  afterSeq?: number;
   limit?: number;
 }
 

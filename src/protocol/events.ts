@@ -46,7 +46,10 @@ export type MeshEvent =
     type: 'incident.updated'; incidentId: string; decision: Exclude<AlertDecision, 'recovery'>; alertCount: number;
     windowCount: number; escalated: boolean;
   }
-  | { type: 'incident.resolved'; incidentId: string; host: string; check: string; by: IncidentResolution; alertCount: number };
+  | { type: 'incident.resolved'; incidentId: string; host: string; check: string; by: IncidentResolution; alertCount: number }
+  // Collaborative sessions (keyed by the envelope's session.key): names and ids only.
+  | { type: 'session.message'; key: string; direction: 'in' | 'out'; from: string; to: string; messageId: string | null }
+  | { type: 'session.status'; key: string; status: 'active' | 'closed' | 'deleted'; participants: string[] };
 
 /**
  * What became of a response: counted; a second one from the same agent in the round (kept, not

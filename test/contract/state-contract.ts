@@ -56,6 +56,9 @@ export function stateContract(makeStore: MakeStore): void {
       assert.deepEqual(q({ since: T0 + 2, until: T0 + 3 }), ['m2', 'm3']);
       assert.deepEqual(q({ limit: 2 }), ['m1', 'm2']);
       assert.deepEqual(q({ agent: 'alpha', status: 'sent' }), ['m1']);
+      const [first, second] = s.audit.query().map((e) => e.seq);
+      assert.deepEqual(q({ afterSeq: first }), ['m2', 'm3', null]);
+      assert.deepEqual(q({ afterSeq: second, limit: 1 }), ['m3'], 'a cursor with a page size');
     }));
 
     test('prune deletes entries older than the cut-off; seq is never reused', () => withStore(makeStore, (s) => {

@@ -32,4 +32,6 @@ export const commands: CommandEntry[] = [
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
   { name: 'dedup', group: 'Fleet', summary: 'de-duplicate an alert: prints new | suppressed | escalate | recovery', load: async () => (await import('./dedup.ts')).command },
   { name: 'incidents', group: 'Fleet', summary: 'incidents from alert de-duplication: list [--all] | resolve <id>', load: async () => (await import('./incidents.ts')).command },
+  { name: 'session', group: 'Conversations', summary: 'collaborative sessions keyed by session.key: start | send | receive | context | list | close | cleanup', load: async () => (await import('./session.ts')).command },
+  { name: 'brain-sync', group: 'Delivery', summary: 'post new audit entries and conversation events to a Brain ingest URL, once each', load: async () => (await import('./brain-sync.ts')).command },
 ];

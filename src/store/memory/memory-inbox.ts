@@ -161,7 +161,8 @@ export class MemoryAuditRepo implements AuditRepo {
       (f.id === undefined || e.id === f.id) &&
       (f.correlationId === undefined || e.correlationId === f.correlationId) &&
       (f.since === undefined || e.ts >= f.since) &&
-      (f.until === undefined || e.ts <= f.until));
+      (f.until === undefined || e.ts <= f.until) &&
+      (f.afterSeq === undefined || e.seq > f.afterSeq));
     return take(rows, f.limit).map((e) => ({ ...e }));
   }
 

@@ -59,6 +59,7 @@ export class SqliteAuditRepo implements AuditRepo {
     eq('correlation_id', f.correlationId);
     if (f.since !== undefined) { where.push('ts >= ?'); params.push(f.since); }
     if (f.until !== undefined) { where.push('ts <= ?'); params.push(f.until); }
+    if (f.afterSeq !== undefined) { where.push('seq > ?'); params.push(f.afterSeq); }
     params.push(sqlLimit(f.limit));
     const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
     return this.#db.read(() => this.#db.all<AuditRow>(sql, ...params)).map(toEntry);
