@@ -12,7 +12,7 @@ export class LiveLine {
   readonly #tty: boolean;
   readonly #enabled: boolean;
   #text = '';
-  #elapsedS = -1;
+  #elapsedS = 0;
   #shown = false;
 
   constructor(stderr: Writable, enabled: boolean) {
