@@ -31,13 +31,13 @@ export const roundOptions: Record<string, OptionSpec> = {
   agents: { type: 'string', placeholder: 'a,b|all|@group', description: 'who to ask (a follow-up round: default the conversation\'s participants)' },
   'conv-id': { type: 'string', placeholder: 'id', description: 'open the next round of this conversation (shared context from its earlier rounds)' },
   subject: { type: 'string', placeholder: 'text', description: 'subject (default: the question\'s first line); sent as "[conv_…] <subject>"' },
-  ttl: { type: 'string', placeholder: 'seconds', description: 'how long the round waits for answers (default: rally 300, collab/opinion 600, brainstorm 900, escalation 600 per level, broadcast 120)' },
+  ttl: { type: 'string', placeholder: 'seconds', description: 'how long the round waits for answers (rally default 300; later rounds keep it)' },
   priority: { type: 'string', placeholder: 'p', description: 'priority label (default normal; escalations are high)' },
   file: { type: 'string', multiple: true, placeholder: 'path', description: 'attach a file to every request (inline below 64 KiB, else served by this node for the TTL)' },
   quorum: { type: 'string', placeholder: 'k', description: 'the round is complete at k answers' },
   anonymize: { type: 'boolean', description: 'later rounds share the answers without names (labelled A, B, C…)' },
   encrypt: { type: 'boolean', description: 'encrypt each request with that peer\'s key' },
-  wait: { type: 'string', placeholder: 'seconds', description: 'follow the round live ("k/n answered"), then print the answers and the consensus' },
+  wait: { type: 'string', placeholder: 'seconds', description: 'follow the round live ("k/n answered" on stderr), then print the answers and the consensus' },
 };
 
 function positiveNumber(text: string | undefined, option: string, integer: boolean): number | undefined {

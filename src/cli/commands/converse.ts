@@ -18,7 +18,9 @@ export const command: CommandSpec = {
     '              CANNOT RESOLVE; any other answer resolves it. One conversation; `mesh serve` moves it on.\n' +
     '  broadcast   a notification to every agent (complete at once); with --ack a request whose replies\n' +
     '              are tracked as acknowledgements ("k/n acknowledged")\n' +
-    'Exit codes as `mesh rally`; with --wait an escalation ends when it is resolved (0) or not (13).',
+    'Default --ttl: rally 300 s, collab and opinion 600 s, brainstorm 900 s, escalation 600 s per level,\n' +
+    'broadcast 120 s. Exit codes as `mesh rally`; with --wait an escalation ends when it is resolved (0)\n' +
+    'or not (13: the chain ran out, or the wait ended first).',
   options: {
     ...roundOptions,
     ack: { type: 'boolean', description: 'broadcast: ask for acknowledgements and track them' },

@@ -19,9 +19,11 @@ export const command: CommandSpec = {
     '\n' +
     'Without --wait it prints the conversation id (stdout) and how each request went (stderr). With\n' +
     '--wait it shows "k/n answered" live on stderr and ends with the answers and the consensus on stdout.\n' +
-    'Exit: without --wait as `mesh send` (0 delivered, 10 queued, 11 dead-lettered, 12 expired); with\n' +
-    '--wait 0 when the round completed (every answer, or --quorum), 13 when the wait or the round\'s --ttl\n' +
-    'ended first, 11/12/1 when an agent could not be reached at all; 2 usage (unknown agent, bad option).',
+    '\n' +
+    'Exit codes. Without --wait, as `mesh send`: 0 delivered, 10 queued for retry, 11 dead-lettered,\n' +
+    '12 expired. With --wait: 0 the round completed (every answer, or the --quorum); 13 the wait or the\n' +
+    'round\'s --ttl ended first (the answers so far are printed); 11/12/1 an agent could not be reached at\n' +
+    'all. 2: usage (unknown agent, bad option), nothing sent.',
   options: roundOptions,
   examples: [
     'mesh rally "How many active rows in orders?" --agents beta,gamma,delta --wait 60',
