@@ -146,7 +146,7 @@ describe('conversation commands on one node', { timeout: 120_000 }, () => {
   test('--wait that ends first: exit 13, "0/1 answered" on stderr, the round as it stands on stdout', async () => {
     const r = await cli(['rally', 'Anyone?', '--agents', 'beta', '--wait', '1']);
     assert.equal(r.code, 13, r.stderr);
-    assert.match(r.stderr, /waiting up to 1s for answers/);
+    assert.match(r.stderr, /waiting up to 1s for the answers \(Ctrl-C stops waiting; they keep being recorded\)/);
     assert.match(r.stderr, /^round 1: 0\/1 answered · waiting for beta$/m, 'one progress line per change (not a terminal)');
     assert.match(r.stderr, /No answer arrived\. Answers reach this node through `mesh serve`: is it running for this home\?/);
     assert.match(r.stdout, /^conv_\d+_[0-9a-f]{8} · round 1 still open when the wait ended · 0 of 1 answered\n {2}question: Anyone\?\n {2}waiting for: beta\n/);
@@ -209,5 +209,31 @@ describe('conversation commands on one node', { timeout: 120_000 }, () => {
     const cleaned = await json<{ deleted: number; ids: string[] }>(['conv', 'cleanup', '--days', '0'], 0);
     for (const id of [a, b, c]) assert.ok(cleaned.ids.includes(id), `${id} was finished`);
     assert.equal((await cli(['conv', 'show', a])).code, 1, 'deleted');
+  });
+
+  test('a broadcast without --ack is complete at once; with --ack it tracks acknowledgements', async () => {
+    const plain = await cli(['converse', 'broadcast', 'Maintenance at 22:00', '--agents', 'beta,gamma', '--wait', '30']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /^conv_\d+_[0-9a-f]{8} \(broadcast\) · round 1 complete · sent to 2, no acknowledgement asked\n/);
+    assert.ok(h.node.store.outbox.listPending('gamma').some((m) => m.type === 'notification'), 'without --ack: notifications');
+    const ack = await json<{ exitCode: number; missing: string[]; conversation: { ack: boolean } }>(['converse', 'broadcast', 'Use key X', '--agents', 'beta', '--ack', '--wait', '0.3'], 13);
+    assert.deepEqual([ack.missing, ack.conversation.ack], [['beta'], true]);
+  });
+
+  test('what peers wrote is shown with control characters escaped', async () => {
+    const { conversationId: id } = await json<{ conversationId: string }>(['rally', 'Status?', '--agents', 'beta,gamma'], 10);
+    const now = Date.now();
+    const repo = h.node.store.conversations;
+    repo.addResponse({
+      id: 'msg_hostile', conversationId: id, round: 1, agent: 'beta', correlationId: null, body: '\x1b[2J\x1b]0;owned\x07 1260\nline two\r\x9b31m',
+      receivedAt: now, auth: 'hmac', correlatedBy: 'conversation_id', counted: true, fromParticipant: true,
+    });
+    for (const argv of [['conv', 'show', id], ['consensus', id, '--round', '1']]) {
+      const r = await cli(argv);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /[\x1b\x07\x9b\r]/, `${argv.join(' ')}: no raw control characters`);
+      assert.match(r.stdout, /\\x1b\[2J\\x1b\]0;owned\\x07 1260/);
+    }
+    assert.match((await cli(['conv', 'show', id])).stdout, /^ {2}beta {2}\\x1b\[2J\\x1b\]0;owned\\x07 1260\n {8}line two\\x0d\\x9b31m$/m, 'continuation lines stay aligned');
   });
 });

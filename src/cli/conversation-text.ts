@@ -20,8 +20,9 @@ function clipped(text: string, max: number): string {
 
 /** `text` escaped, each line after the first indented by `pad`. */
 function indented(text: string, pad: string, max: number): string {
-  const body = text.trim() === '' ? '(empty)' : printable(clipped(text.replace(/\s+$/, ''), max));
-  return body.split(/\r?\n/).join(`\n${pad}`);
+  // CRLF is a line break; a lone CR (which could overwrite the line) stays escaped.
+  const body = text.trim() === '' ? '(empty)' : printable(clipped(text.replace(/\r\n/g, '\n').replace(/\s+$/, ''), max));
+  return body.split('\n').join(`\n${pad}`);
 }
 
 /** One line per answer: the name, then the answer (continuation lines aligned under it). */
@@ -31,8 +32,9 @@ export function answerLines(responses: readonly { agent: string; body: string }[
   return responses.map((r, i) => `${indent}${(names[i] ?? '').padEnd(w)}  ${indented(r.body, `${indent}${' '.repeat(w + 2)}`, max)}`);
 }
 
-/** "3 of 3 answered", "1 of 3 answered (quorum 2)", "2 of 3 acknowledged". */
+/** "3 of 3 answered", "1 of 3 answered (quorum 2)", "2 of 3 acknowledged", "sent to 3, no acknowledgement asked". */
 export function answeredText(c: ConversationRecord, r: RoundView): string {
+  if (c.type === 'broadcast' && !c.ack) return `sent to ${r.requests.length}, no acknowledgement asked`;
   const verb = c.type === 'broadcast' ? 'acknowledged' : 'answered';
   const quorum = r.quorum === null ? '' : ` (quorum ${Math.min(r.quorum, r.expected.length)})`;
   return `${r.answered.length} of ${r.expected.length} ${verb}${quorum}`;
@@ -57,6 +59,7 @@ export function progressText(view: ConversationView, round: number): string {
   }
   const r = view.rounds.find((x) => x.round === round);
   if (r === undefined) return `round ${round}: opening`;
+  if (c.type === 'broadcast' && !c.ack) return `broadcast: ${answeredText(c, r)}`;
   const verb = c.type === 'broadcast' ? 'acknowledged' : 'answered';
   const parts = [`round ${r.round}: ${r.answered.length}/${r.expected.length} ${verb}`];
   if (r.quorum !== null) parts.push(`quorum ${Math.min(r.quorum, r.expected.length)}`);
@@ -73,7 +76,7 @@ function percent(share: number): string {
 /** The consensus analysis as a few lines (the majority only when the answers are not all the same). */
 export function consensusLines(out: Output, c: ConsensusReport): string[] {
   const colour = c.consensus === 'match' || c.consensus === 'near_match' ? 'green' : c.consensus === 'close' ? 'yellow' : c.consensus === 'disagree' ? 'red' : 'dim';
-  const lines = [`${out.style('bold', 'Consensus:')} ${out.style(colour, c.consensus)} — ${printable(c.detail)}`];
+  const lines = [`${out.style('bold', 'Consensus:')} ${out.style(colour, c.consensus)} — ${cell(c.detail, 300)}`];
   if (c.consensus === 'match' || c.agents.length < 2) return lines;
   if (c.majority !== null) {
     const m = c.majority;

@@ -217,7 +217,7 @@ export async function runRound(ctx: CliContext, args: ParsedArgs, req: RoundRequ
     }
 
     const live = new LiveLine(ctx.stderr, !out.json);
-    out.info(`waiting up to ${waitSeconds}s for answers (Ctrl-C stops waiting; answers keep being recorded)`);
+    out.info(`waiting up to ${waitSeconds}s for the ${opened.type === 'broadcast' ? 'acknowledgements' : 'answers'} (Ctrl-C stops waiting; they keep being recorded)`);
     const started = node.clock.now();
     const { end, view } = await awaitRound(node, conversations, {
       conversationId: opened.conversationId, round: opened.round, fromSeq, timeoutMs: waitSeconds * 1000, signal: ctx.signal,

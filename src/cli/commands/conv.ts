@@ -82,7 +82,8 @@ function listRows(ctx: CliContext, node: MeshNode, conversations: ConversationSe
     ['ID', 'TYPE', 'STATUS', 'ROUND', 'ANSWERED', 'ROLE', 'PARTICIPANTS', 'SUBJECT', 'AGE'],
     found.map((c) => {
       const round = conversations.get(c.id)?.rounds.find((r) => r.round === c.currentRound);
-      const answered = round === undefined || c.role !== 'initiator' ? '-' : `${round.answered.length}/${round.expected.length}`;
+      const noAnswers = round === undefined || c.role !== 'initiator' || (c.type === 'broadcast' && !c.ack);
+      const answered = noAnswers ? '-' : `${round.answered.length}/${round.expected.length}`;
       return [c.id, c.type, c.status, String(c.currentRound), answered, c.role, cell(c.participants.join(','), 30), cell(c.subject, 40), formatDuration(now - c.createdAt)];
     }),
   );
