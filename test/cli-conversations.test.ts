@@ -231,6 +231,7 @@ describe('conversation commands on one node', { timeout: 120_000 }, () => {
     for (const argv of [['conv', 'show', id], ['consensus', id, '--round', '1']]) {
       const r = await cli(argv);
       assert.equal(r.code, 0, r.stderr);
+      // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
       assert.doesNotMatch(r.stdout, /[\x1b\x07\x9b\r]/, `${argv.join(' ')}: no raw control characters`);
       assert.match(r.stdout, /\\x1b\[2J\\x1b\]0;owned\\x07 1260/);
     }
