@@ -76,6 +76,42 @@ describe('read-only commands on a home that cannot be written', { skip: unavaila
     }
   });
 
+  test('conv list, show, search, stats and consensus work and change nothing', async () => {
+    const h = makeHome({ beta: 'http://127.0.0.1:9', gamma: 'http://127.0.0.1:9' });
+    try {
+      const now = Date.now();
+      const id = 'conv_1767225600_0a1b2c3d';
+      const repo = h.node.store.conversations;
+      repo.create({
+        id, type: 'rally', role: 'initiator', initiator: 'alpha', participants: ['beta', 'gamma'], subject: 'rows', ttlSeconds: 300,
+        createdAt: now, updatedAt: now, deadline: now + 300_000, status: 'complete', statusReason: null, currentRound: 1,
+        anonymize: false, ack: false, escalationChain: [], labels: [], verdict: null,
+      });
+      repo.addRound({ conversationId: id, round: 1, question: 'How many rows?', createdAt: now, deadline: now + 300_000, expected: ['beta', 'gamma'], quorum: null, status: 'complete', closedAt: now });
+      for (const [agent, body] of [['beta', '1260'], ['gamma', '1298 rows']] as const) {
+        repo.addResponse({
+          id: `msg_${agent}`, conversationId: id, round: 1, agent, correlationId: null, body, receivedAt: now, auth: 'hmac',
+          correlatedBy: 'conversation_id', counted: true, fromParticipant: true,
+        });
+      }
+      await h.node.close();
+      const db = layoutOf(h.home).databaseFile;
+      const before = sha(db);
+      const ro = (...args: string[]): Promise<CliResult> => runMeshOnReadOnlyHome(h.home, [...args, '--json', '--home', h.home]);
+
+      assert.deepEqual((ok(await ro('conv', 'list')) as { conversations: { id: string }[] }).conversations.map((c) => c.id), [id]);
+      assert.equal((ok(await ro('conv', 'show', id)) as { rounds: { responses: unknown[] }[] }).rounds[0]?.responses.length, 2);
+      assert.equal((ok(await ro('conv', 'search', '--query', '1298', '--agent', 'gamma')) as { total: number }).total, 1);
+      assert.equal((ok(await ro('conv', 'stats')) as { countedAnswers: number }).countedAnswers, 2);
+      assert.equal((ok(await ro('consensus', id)) as { consensus: string }).consensus, 'close');
+      assert.equal(sha(db), before, 'the database file is unchanged');
+      const write = await ro('conv', 'close', id);
+      assert.notEqual(write.code, 0, `closing needs a writable database\n${describeRun(write)}`);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a schema older than this MESH: upgraded when writable, a clear error (exit 3) when not', async () => {
     const h = await populatedHome();
     try {

@@ -1,6 +1,7 @@
 /**
  * `mesh request` asks one agent. Several targets used to send to all of them and then wait for the
- * first target's answer only; now they are refused before anything is sent, pointing at rallies.
+ * first target's answer only; now they are refused before anything is sent, pointing at `mesh rally`
+ * with the same agents.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -20,7 +21,8 @@ describe('mesh request with several targets', () => {
       for (const target of ['beta,gamma', 'beta gamma', 'all', '@team', '@solo']) {
         const r = await runMesh(['request', target, 'how are you?', '--wait', '2', '--home', h.home]);
         assert.equal(r.code, 2, describeRun(r));
-        assert.match(r.stderr, new RegExp(`"${target}" names several: use \`mesh rally\` \\(coming next\\) to ask several agents`), describeRun(r));
+        const agents = target.replace(' ', ',');
+        assert.ok(r.stderr.includes(`"${target}" names several: use \`mesh rally "<question>" --agents ${agents} --wait 60\` to ask several agents`), describeRun(r));
         assert.equal(r.stdout, '');
       }
       assert.deepEqual(h.node.store.outbox.pendingCounts(), {}, 'nothing queued');

@@ -15,7 +15,7 @@ export const ExitCode = {
   DeadLettered: 11,
   /** mesh send: the message expired before it could be delivered. */
   Expired: 12,
-  /** mesh request --wait / send --wait-delivery: no final answer in time. */
+  /** mesh request --wait / send --wait-delivery: no final answer in time; rally/converse --wait: the round did not complete in time. */
   Timeout: 13,
   /** mesh receive: the envelope failed verification (signature, replay, TTL, schema). */
   Rejected: 14,

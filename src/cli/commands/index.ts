@@ -30,8 +30,12 @@ export const commands: CommandEntry[] = [
   { name: 'export', group: 'Delivery', summary: 'export the audit trail as JSON or CSV with filters', load: async () => (await import('./export.ts')).command },
   { name: 'openclaw', group: 'Daemon', summary: 'connect this node to a local OpenClaw gateway: setup', load: async () => (await import('./openclaw.ts')).command },
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
+  { name: 'rally', group: 'Conversations', summary: 'ask several agents one question; follow-up rounds share their answers', load: async () => (await import('./rally.ts')).command },
+  { name: 'converse', group: 'Conversations', summary: 'a conversation of a given type: collab, escalation, broadcast, opinion, brainstorm', load: async () => (await import('./converse.ts')).command },
+  { name: 'conv', group: 'Conversations', summary: 'conversations: list | show | context | search | complete | close | cancel | timeout | cleanup | stats', load: async () => (await import('./conv.ts')).command },
+  { name: 'consensus', group: 'Conversations', summary: 'the consensus of a round: <conv_id> [--round n] | set <conv_id> <verdict> [summary]', load: async () => (await import('./consensus.ts')).command },
+  { name: 'session', group: 'Conversations', summary: 'collaborative sessions keyed by session.key: start | send | receive | context | list | close | cleanup', load: async () => (await import('./session.ts')).command },
   { name: 'dedup', group: 'Fleet', summary: 'de-duplicate an alert: prints new | suppressed | escalate | recovery', load: async () => (await import('./dedup.ts')).command },
   { name: 'incidents', group: 'Fleet', summary: 'incidents from alert de-duplication: list [--all] | resolve <id>', load: async () => (await import('./incidents.ts')).command },
-  { name: 'session', group: 'Conversations', summary: 'collaborative sessions keyed by session.key: start | send | receive | context | list | close | cleanup', load: async () => (await import('./session.ts')).command },
   { name: 'brain-sync', group: 'Delivery', summary: 'post new audit entries and conversation events to a Brain ingest URL, once each', load: async () => (await import('./brain-sync.ts')).command },
 ];

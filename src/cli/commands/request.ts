@@ -24,7 +24,7 @@ export const command: CommandSpec = {
     'correlationId = the request id reaches this node, then prints its body (or JSON with --json).\n' +
     'Responses arrive through this node\'s `mesh serve`, which must be running. Exit 0 with the answer,\n' +
     '13 when none came in time, 11 when the request was dead-lettered. One agent only: several targets\n' +
-    '(a,b, all, @group) are refused with exit 2 (asking several agents is `mesh rally`, coming next).',
+    '(a,b, all, @group) are refused with exit 2 (asking several agents and collecting their answers is `mesh rally`).',
   options: {
     ...messageOptions,
     wait: { type: 'string', placeholder: 'seconds', description: 'how long to wait for the response (default 120)' },
@@ -37,7 +37,8 @@ export const command: CommandSpec = {
       throw new MeshError(
         MeshErrorCode.InvalidArgument,
         `mesh request asks one agent and waits for its answer, but "${target}" names several: ` +
-          `use \`mesh rally\` (coming next) to ask several agents, or \`mesh send ${target} request <message>\` to send without waiting`,
+          `use \`mesh rally "<question>" --agents ${target.trim().split(/[\s,]+/).filter(Boolean).join(',')} --wait 60\` to ask several agents and collect their answers, ` +
+          `or \`mesh send ${target} request <message>\` to send without waiting`,
       );
     }
     const waitText = str(args, 'wait') ?? '120';
