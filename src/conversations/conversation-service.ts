@@ -14,6 +14,7 @@ import {
   cleanup, nextDueAt, setStatus, stats, tick, type ConversationStatsView, type TickResult,
 } from './lifecycle.ts';
 import { onInbound } from './on-inbound.ts';
+import { requestUndeliverable } from './round-requests.ts';
 import type { OpenRoundInput } from './open-input.ts';
 import { openRound, type OpenRoundResult } from './open-round.ts';
 import { setVerdict, type SetVerdictOptions, type SetVerdictResult } from './verdict.ts';
@@ -37,6 +38,12 @@ export interface ConversationService {
   onInbound(msg: InboundConversationMessage): InboundConversationResult;
   /** Records a verdict on the basis of the round's counted responses; a participant also sends it to the initiator. */
   setVerdict(conversationId: string, verdict: string, summary?: string | null, opts?: SetVerdictOptions): Promise<SetVerdictResult>;
+  /**
+   * The outbox gave up on a message later (dead-lettered or expired after its first attempt): if it
+   * was a conversation request, its round stops waiting for that agent. True when an escalation now
+   * waits for its next level (call `tick()`).
+   */
+  requestUndeliverable(messageId: string, status: 'dead_lettered' | 'expired', error?: string | null): boolean;
   /** Time-outs and escalation steps due at `now` (default: the clock). */
   tick(now?: number): Promise<TickResult>;
   /** When `tick` next has work; null when no conversation is active. */
@@ -61,6 +68,7 @@ export function createConversationService(deps: ConversationDeps): ConversationS
     openRally: (input) => openRound(deps, input),
     converse: (type, input) => openRound(deps, { ...input, type }),
     onInbound: (msg) => onInbound(deps, msg),
+    requestUndeliverable: (messageId, status, error) => requestUndeliverable(deps, messageId, status, error ?? null),
     setVerdict: (id, verdict, summary = null, opts = {}) => setVerdict(deps, id, verdict, summary, opts),
     tick: (now) => tick(deps, now),
     nextDueAt: () => nextDueAt(deps),

@@ -107,25 +107,53 @@ export async function sendPrepared(deps: ConversationDeps, p: PreparedRound): Pr
   return deps.store.transaction(() => {
     const repo = deps.store.conversations;
     for (const t of targets) repo.setRequestDelivery(t.requestId, t.status, t.error ?? null);
-    let c = repo.get(p.conversation.id) ?? p.conversation;
-    let r = repo.round(p.round.conversationId, p.round.round) ?? p.round;
-    const lost = targets.filter((t) => UNREACHABLE.has(t.status) && r.expected.includes(t.agent)).map((t) => t.agent);
-    if (lost.length === 0 || !isOpenRound(r)) {
-      return { targets, conversation: c, round: r, escalationPending: escalationWaiting(c, r, deps) };
-    }
-    r = { ...r, expected: r.expected.filter((a) => !lost.includes(a)) };
-    repo.updateRound(r);
-    auditLocal(deps, 'conv_round', { conversationId: c.id, detail: `round ${r.round}: not waiting for unreachable ${lost.join(', ')}` });
-    if (r.expected.length > 0) {
-      const settled = settleRound(deps, c, r, null);
-      return { targets, conversation: settled.conversation, round: settled.round, escalationPending: settled.escalationPending };
-    }
-    r = closeRound(deps, r, 'timeout');
-    if (c.currentRound === r.round && c.status === 'active') {
-      if (c.type === 'escalation' && r.round < c.escalationChain.length) return { targets, conversation: c, round: r, escalationPending: true };
-      c = setConversationStatus(deps, c, 'timeout', `round ${r.round}: no target could be reached`);
-    }
-    return { targets, conversation: c, round: r, escalationPending: false };
+    const c = repo.get(p.conversation.id) ?? p.conversation;
+    const r = repo.round(p.round.conversationId, p.round.round) ?? p.round;
+    const lost = targets.filter((t) => UNREACHABLE.has(t.status)).map((t) => t.agent);
+    return { targets, ...stopWaitingFor(deps, c, r, lost) };
+  });
+}
+
+/**
+ * A round no longer waits for agents its request could not reach. With nobody left to wait for it
+ * closes as `timeout` (an escalation then asks its next level). Call inside a transaction.
+ */
+function stopWaitingFor(deps: ConversationDeps, c0: ConversationRecord, r0: RoundRecord, agents: readonly string[]): Omit<SentRound, 'targets'> {
+  const repo = deps.store.conversations;
+  let c = c0;
+  let r = r0;
+  const lost = agents.filter((a) => r.expected.includes(a));
+  if (lost.length === 0 || !isOpenRound(r)) return { conversation: c, round: r, escalationPending: escalationWaiting(c, r, deps) };
+  r = { ...r, expected: r.expected.filter((a) => !lost.includes(a)) };
+  repo.updateRound(r);
+  auditLocal(deps, 'conv_round', { conversationId: c.id, detail: `round ${r.round}: not waiting for unreachable ${lost.join(', ')}` });
+  if (r.expected.length > 0) {
+    const settled = settleRound(deps, c, r, null);
+    return { conversation: settled.conversation, round: settled.round, escalationPending: settled.escalationPending };
+  }
+  r = closeRound(deps, r, 'timeout');
+  if (c.currentRound === r.round && c.status === 'active') {
+    if (c.type === 'escalation' && r.round < c.escalationChain.length) return { conversation: c, round: r, escalationPending: true };
+    c = setConversationStatus(deps, c, 'timeout', `round ${r.round}: no target could be reached`);
+  }
+  return { conversation: c, round: r, escalationPending: false };
+}
+
+/**
+ * A conversation request that the outbox gave up on later (dead-lettered or expired after the
+ * first attempt): the round stops waiting for that agent. Returns whether an escalation now waits
+ * for its next level (call `tick()`); false when the id is not a conversation request.
+ */
+export function requestUndeliverable(deps: ConversationDeps, messageId: string, status: 'dead_lettered' | 'expired', error: string | null): boolean {
+  return deps.store.transaction(() => {
+    const repo = deps.store.conversations;
+    const q = repo.request(messageId);
+    if (q === null) return false;
+    repo.setRequestDelivery(messageId, status, error);
+    const c = repo.get(q.conversationId);
+    const r = repo.round(q.conversationId, q.round);
+    if (c === null || r === null || c.role !== 'initiator') return false;
+    return stopWaitingFor(deps, c, r, [q.agent]).escalationPending;
   });
 }
 

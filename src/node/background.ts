@@ -38,6 +38,14 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     nextDueAt: () => conversations.nextDueAt(),
     run: () => conversations.tick(),
   });
+  // A conversation request the outbox gives up on later stops its round waiting for that agent.
+  const unsubscribe = node.events.subscribe((e) => {
+    if (e.type !== 'message.dead_lettered' && e.type !== 'message.expired') return;
+    const id = (e.data as { id?: unknown }).id;
+    if (typeof id !== 'string') return;
+    const reason = e.type === 'message.dead_lettered' ? String((e.data as { reason?: unknown }).reason ?? '') : null;
+    if (conversations.requestUndeliverable(id, e.type === 'message.dead_lettered' ? 'dead_lettered' : 'expired', reason)) lifecycle.kick();
+  });
   const brain = startBrainSyncSchedule(node);
   const housekeep = (): void => {
     try {
@@ -54,6 +62,7 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     kickHandOff: () => handOff.kick(),
     stop: async () => {
       clearInterval(timer);
+      unsubscribe();
       await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop(), brain.stop()]);
     },
   };
