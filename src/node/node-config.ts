@@ -7,6 +7,13 @@ import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
+/** The local API and dashboard listener (the seed README's port). */
+export const DEFAULT_API_PORT = 8880;
+export const DEFAULT_API_MAX_BODY_BYTES = 256 * 1024;
+/** Live event streams (`GET /api/events`) open at once; more are refused with 503. */
+export const DEFAULT_API_MAX_EVENT_STREAMS = 64;
+/** Bytes of events queued for one stream client that does not read; past it the client is cut off. */
+export const DEFAULT_API_EVENT_STREAM_BUFFER_BYTES = 1024 * 1024;
 
 export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
 
@@ -23,6 +30,16 @@ export interface NodeConfig {
   handler: { command: string[]; timeoutMs: number } | null;
   openclaw: { gatewayUrl: string; hookToken: string; allowedSessionKeyPrefixes: string[]; agentId: string | null; timeoutMs: number } | null;
   retention: { auditDays: number; deliveredDays: number; inboxDays: number; eventsDays: number };
+  /**
+   * The local API listener of `mesh serve` (JSON API, event stream, dashboard). `port` null = not
+   * set: the default port, which `mesh serve` skips with a warning when it is taken (a set port that
+   * is taken is an error). Bound to a non-loopback host, every request needs the API token;
+   * `requireToken` asks for it on loopback too (hosts shared by several users).
+   */
+  api: {
+    enabled: boolean; host: string; port: number | null; requireToken: boolean; maxBodyBytes: number;
+    maxEventStreams: number; eventStreamBufferBytes: number;
+  };
 }
 
 export function defaultNodeConfig(): NodeConfig {
@@ -36,6 +53,10 @@ export function defaultNodeConfig(): NodeConfig {
     handler: null,
     openclaw: null,
     retention: { auditDays: 30, deliveredDays: 7, inboxDays: 30, eventsDays: 7 },
+    api: {
+      enabled: true, host: '127.0.0.1', port: null, requireToken: false, maxBodyBytes: DEFAULT_API_MAX_BODY_BYTES,
+      maxEventStreams: DEFAULT_API_MAX_EVENT_STREAMS, eventStreamBufferBytes: DEFAULT_API_EVENT_STREAM_BUFFER_BYTES,
+    },
   };
 }
 
@@ -87,7 +108,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'api', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -96,6 +117,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const h = r.section(raw, 'handler', ['command', 'timeoutMs']);
   const oc = r.section(raw, 'openclaw', ['gatewayUrl', 'hookToken', 'allowedSessionKeyPrefixes', 'agentId', 'timeoutMs']);
   const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays']);
+  const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes']);
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -149,6 +171,15 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       deliveredDays: r.int(rt, 'retention', 'deliveredDays', d.retention.deliveredDays, 1, 3650),
       inboxDays: r.int(rt, 'retention', 'inboxDays', d.retention.inboxDays, 1, 3650),
       eventsDays: r.int(rt, 'retention', 'eventsDays', d.retention.eventsDays, 1, 3650),
+    },
+    api: {
+      enabled: r.bool(ap, 'api', 'enabled', d.api.enabled),
+      host: r.str(ap, 'api', 'host', d.api.host),
+      port: ap?.['port'] === undefined ? null : r.int(ap, 'api', 'port', DEFAULT_API_PORT, 0, 65535),
+      requireToken: r.bool(ap, 'api', 'requireToken', d.api.requireToken),
+      maxBodyBytes: r.int(ap, 'api', 'maxBodyBytes', d.api.maxBodyBytes, 1024, 16 * 1024 * 1024),
+      maxEventStreams: r.int(ap, 'api', 'maxEventStreams', d.api.maxEventStreams, 1, 10_000),
+      eventStreamBufferBytes: r.int(ap, 'api', 'eventStreamBufferBytes', d.api.eventStreamBufferBytes, 4096, 256 * 1024 * 1024),
     },
   };
   if (cfg.inbound.handOff === 'handler' && cfg.handler === null) r.fail('handler', 'set when inbound.handOff is "handler"');

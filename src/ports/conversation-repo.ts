@@ -21,8 +21,12 @@ export const TERMINAL_CONVERSATION_STATUSES: readonly ConversationStatus[] = ['c
 export type RoundStatus = 'pending' | 'partial' | 'complete' | 'superseded' | 'timeout';
 /** How a response was authenticated by the inbound pipeline. */
 export type ResponseAuth = 'hmac' | 'ed25519' | 'none';
-/** Which rule tied a response to its round (tried in this order). */
-export type CorrelationMethod = 'correlation' | 'reply_context' | 'conversation_id' | 'subject';
+/**
+ * Which rule tied a response to its round (the first four are tried in this order on verified
+ * messages); `api`: posted to the local API's response-ingestion endpoint (bash's side channel),
+ * unauthenticated and never counted.
+ */
+export type CorrelationMethod = 'correlation' | 'reply_context' | 'conversation_id' | 'subject' | 'api';
 
 /** One counted response a verdict rests on: its envelope id and the SHA-256 (hex) of its body. */
 export interface VerdictBasisEntry {

@@ -153,6 +153,15 @@ export type NewInboxMessage = Omit<InboxMessage, 'readAt' | 'deliveryAttempts' |
   sealedAttachments?: string | null;
 };
 
+export interface InboxFilter {
+  unread?: boolean;
+  from?: string;
+  type?: string;
+  since?: number;
+  after?: string;
+  limit?: number;
+}
+
 export interface InboxRepo {
   /**
    * Inserts unless a message with the same id, or the same (from, idempotencyKey), exists.
@@ -162,7 +171,11 @@ export interface InboxRepo {
   get(id: string): InboxMessage | null;
   /** Messages whose correlationId equals `id` (responses to a request), oldest first. */
   findByCorrelation(correlationId: string): InboxMessage[];
-  list(filter?: { unread?: boolean; from?: string; type?: string; since?: number; limit?: number }): InboxMessage[];
+  /**
+   * Oldest first (by receivedAt, then arrival). `after` is the id of a message: only those listed
+   * after it in this order (a cursor for pollers; an id not in the inbox gives none).
+   */
+  list(filter?: InboxFilter): InboxMessage[];
   markRead(ids: readonly string[], now: number): number;
   /** Leases messages due for hand-off (deliveryState pending, nextDeliveryAt <= now), oldest first. */
   claimForDelivery(now: number, limit: number, leaseMs: number): InboxMessage[];
@@ -217,7 +230,10 @@ export interface AuditFilter {
   correlationId?: string;
   since?: number;
   until?: number;
+  direction?: AuditEntry['direction'];
   limit?: number;
+  /** With `limit`: keep the newest matches instead of the oldest (still returned oldest first). */
+  newest?: boolean;
 }
 
 export interface AuditRepo {

@@ -55,6 +55,10 @@ export function stateContract(makeStore: MakeStore): void {
       assert.deepEqual(q({ since: T0 + 2, until: T0 + 3 }), ['m2', 'm3']);
       assert.deepEqual(q({ limit: 2 }), ['m1', 'm2']);
       assert.deepEqual(q({ agent: 'alpha', status: 'sent' }), ['m1']);
+      assert.deepEqual(q({ direction: 'local' }), [null]);
+      assert.deepEqual(q({ limit: 2, newest: true }), ['m3', null], 'the newest matches, oldest first');
+      assert.deepEqual(q({ limit: 2, newest: true, direction: 'out' }), ['m2', 'm3']);
+      assert.deepEqual(q({ limit: 0, newest: true }), []);
     }));
 
     test('prune deletes entries older than the cut-off; seq is never reused', () => withStore(makeStore, (s) => {

@@ -30,4 +30,5 @@ export const commands: CommandEntry[] = [
   { name: 'export', group: 'Delivery', summary: 'export the audit trail as JSON or CSV with filters', load: async () => (await import('./export.ts')).command },
   { name: 'openclaw', group: 'Daemon', summary: 'connect this node to a local OpenClaw gateway: setup', load: async () => (await import('./openclaw.ts')).command },
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
+  { name: 'api', group: 'Daemon', summary: 'the local HTTP API of mesh serve: url | token [--rotate]', load: async () => (await import('./api.ts')).command },
 ];
