@@ -12,8 +12,10 @@ export const DEFAULT_API_PORT = 8880;
 export const DEFAULT_API_MAX_BODY_BYTES = 256 * 1024;
 /** Live event streams (`GET /api/events`) open at once; more are refused with 503. */
 export const DEFAULT_API_MAX_EVENT_STREAMS = 64;
-/** Bytes of events queued for one stream client that does not read; past it the client is cut off. */
+/** Bytes of events queued for one stream client; past it live events wait in the log for it instead. */
 export const DEFAULT_API_EVENT_STREAM_BUFFER_BYTES = 1024 * 1024;
+/** How long a stream client may leave a full buffer unread before it is cut off. */
+export const DEFAULT_API_EVENT_STREAM_STALL_MS = 30_000;
 
 export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
 
@@ -38,7 +40,7 @@ export interface NodeConfig {
    */
   api: {
     enabled: boolean; host: string; port: number | null; requireToken: boolean; maxBodyBytes: number;
-    maxEventStreams: number; eventStreamBufferBytes: number;
+    maxEventStreams: number; eventStreamBufferBytes: number; eventStreamStallMs: number;
   };
 }
 
@@ -56,6 +58,7 @@ export function defaultNodeConfig(): NodeConfig {
     api: {
       enabled: true, host: '127.0.0.1', port: null, requireToken: false, maxBodyBytes: DEFAULT_API_MAX_BODY_BYTES,
       maxEventStreams: DEFAULT_API_MAX_EVENT_STREAMS, eventStreamBufferBytes: DEFAULT_API_EVENT_STREAM_BUFFER_BYTES,
+      eventStreamStallMs: DEFAULT_API_EVENT_STREAM_STALL_MS,
     },
   };
 }
@@ -117,7 +120,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const h = r.section(raw, 'handler', ['command', 'timeoutMs']);
   const oc = r.section(raw, 'openclaw', ['gatewayUrl', 'hookToken', 'allowedSessionKeyPrefixes', 'agentId', 'timeoutMs']);
   const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays']);
-  const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes']);
+  const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes', 'eventStreamStallMs']);
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -180,6 +183,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       maxBodyBytes: r.int(ap, 'api', 'maxBodyBytes', d.api.maxBodyBytes, 1024, 16 * 1024 * 1024),
       maxEventStreams: r.int(ap, 'api', 'maxEventStreams', d.api.maxEventStreams, 1, 10_000),
       eventStreamBufferBytes: r.int(ap, 'api', 'eventStreamBufferBytes', d.api.eventStreamBufferBytes, 4096, 256 * 1024 * 1024),
+      eventStreamStallMs: r.int(ap, 'api', 'eventStreamStallMs', d.api.eventStreamStallMs, 100, 3_600_000),
     },
   };
   if (cfg.inbound.handOff === 'handler' && cfg.handler === null) r.fail('handler', 'set when inbound.handOff is "handler"');

@@ -13,6 +13,7 @@ export interface ApiContext {
   maxBodyBytes: () => number;
   maxEventStreams: () => number;
   eventStreamBufferBytes: () => number;
+  eventStreamStallMs: () => number;
   heartbeatMs: number;
   /** Open event streams (closed when the daemon stops). */
   streams: Set<EventStreamHandle>;

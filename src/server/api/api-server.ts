@@ -61,6 +61,7 @@ export function buildApi(node: MeshNode, o: Omit<ApiServerOptions, 'port'> & { p
     maxBodyBytes: () => node.config.api.maxBodyBytes,
     maxEventStreams: () => node.config.api.maxEventStreams,
     eventStreamBufferBytes: () => node.config.api.eventStreamBufferBytes,
+    eventStreamStallMs: () => node.config.api.eventStreamStallMs,
     heartbeatMs: o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     streams,
     signal: stopping.signal,

@@ -1,23 +1,26 @@
 /**
  * One client of `GET /api/events` as a byte stream of Server-Sent Events:
  *  1. replay: every event of the log after the client's position (`Last-Event-ID` or `?after=`), read
- *     in pages only as fast as the client takes them;
+ *     a page at a time, only as fast as the client takes them;
  *  2. live: from the shared feed, skipping what the replay already sent, so the client sees every
  *     sequence number once, in order, with no gap.
  * Filters (types, conversation) drop events but still advance the position; a heartbeat carries it
- * (`id:` line) so a reconnect does not replay what was filtered out. A client that stops reading is
- * cut off once more than `maxBufferBytes` of live events wait for it, instead of growing memory; it
- * can reconnect with its last id and replay from the log.
+ * (`id:` line) so a reconnect does not replay what was filtered out.
+ *
+ * Memory per client is bounded. A live client with more than `maxBufferBytes` waiting (it reads
+ * slowly, or a burst came) stops taking live events and falls back to replaying from the log once it
+ * drained, so a burst costs it nothing. A client that leaves its stream unread for `stallMs` while
+ * its buffer is full is cut off; it can reconnect with its last id and replay from the log.
  */
 import type { Logger } from '../../ports/logger.ts';
 import type { EventLog } from '../../ports/store.ts';
-import { feedRecord, FEED_PAGE, type EventFeed, type FeedRecord } from './event-feed.ts';
+import { feedRecord, type EventFeed, type FeedRecord } from './event-feed.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** The reconnection delay suggested to EventSource clients (`retry:`). */
 export const RECONNECT_HINT_MS = 2_000;
-/** Bytes queued before replay stops reading ahead (replay never exceeds this by more than a page). */
-const REPLAY_HIGH_WATER_BYTES = 64 * 1024;
+/** Events read from the log per replay step. */
+const REPLAY_PAGE = 200;
 
 export interface EventFilter {
   /** Event types; an item ending in `.*` matches a prefix (`message.*`). Null: every type. */
@@ -32,6 +35,8 @@ export interface EventStreamOptions {
   after: number | null;
   filter: EventFilter;
   maxBufferBytes: number;
+  /** How long a full, unread stream is kept before the client is cut off. */
+  stallMs: number;
   heartbeatMs?: number;
   logger: Logger;
   /** Called once when the stream ends, whatever the reason. */
@@ -56,6 +61,8 @@ export interface EventStreamHandle {
   close(): void;
 }
 
+type Mode = 'replay' | 'live' | 'lagging';
+
 export function openEventStream(o: EventStreamOptions): EventStreamHandle {
   const heartbeatMs = o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -63,10 +70,14 @@ export function openEventStream(o: EventStreamOptions): EventStreamHandle {
   let position = 0;
   /** The last `id:` the client was sent. */
   let idSent = 0;
-  let live = false;
+  let mode: Mode = 'replay';
   let ended = false;
+  let sentCount = 0;
   let detach: (() => void) | null = null;
   let heartbeat: ReturnType<typeof setInterval> | null = null;
+  let stall: ReturnType<typeof setTimeout> | null = null;
+
+  const queued = (): number => o.maxBufferBytes - (controller.desiredSize ?? 0);
 
   const end = (): void => {
     if (ended) return;
@@ -74,35 +85,51 @@ export function openEventStream(o: EventStreamOptions): EventStreamHandle {
     detach?.();
     detach = null;
     if (heartbeat !== null) clearInterval(heartbeat);
+    if (stall !== null) clearTimeout(stall);
     o.onClose();
   };
 
-  let sentCount = 0;
+  const enqueue = (chunk: Uint8Array): void => {
+    controller.enqueue(chunk);
+    // A full stream must drain (pull() disarms this) or the client goes.
+    if ((controller.desiredSize ?? 0) <= 0 && stall === null && !ended) {
+      stall = setTimeout(() => {
+        stall = null;
+        if (ended || (controller.desiredSize ?? 0) > 0) return;
+        o.logger.warn('event stream: client stopped reading, cut off', { queuedBytes: queued(), position });
+        controller.error(new Error('event stream client too slow'));
+        end();
+      }, o.stallMs);
+      stall.unref();
+    }
+  };
+
   const send = (r: FeedRecord): void => {
     position = r.seq;
     if (!matches(o.filter, r)) return;
-    controller.enqueue(r.frame);
+    enqueue(r.frame);
     idSent = r.seq;
     sentCount += 1;
   };
 
   const onLive = (r: FeedRecord): void => {
-    if (ended || r.seq <= position) return;
-    send(r);
-    const queued = REPLAY_HIGH_WATER_BYTES - (controller.desiredSize ?? 0);
-    if (queued > o.maxBufferBytes) {
-      o.logger.warn('event stream: client too slow, cut off', { queuedBytes: queued, position });
-      controller.error(new Error('event stream client too slow'));
-      end();
+    if (ended || mode !== 'live' || r.seq <= position) return;
+    if ((controller.desiredSize ?? 0) < 0) {
+      // Too much waiting: take nothing more live; replay from the log once the client drained.
+      mode = 'lagging';
+      detach?.();
+      detach = null;
+      return;
     }
+    send(r);
   };
 
   /** Replays one page; switches to live once the log has nothing more. */
   const replayPage = (): void => {
-    const page = o.log.after(position, FEED_PAGE);
+    const page = o.log.after(position, REPLAY_PAGE);
     for (const r of page) send(feedRecord(r));
-    if (page.length < FEED_PAGE) {
-      live = true;
+    if (page.length < REPLAY_PAGE) {
+      mode = 'live';
       detach = o.feed.add(onLive, position);
     }
   };
@@ -127,23 +154,27 @@ export function openEventStream(o: EventStreamOptions): EventStreamHandle {
         }
       }
       heartbeat = setInterval(() => {
-        if (ended) return;
+        if (ended || mode === 'lagging') return;
         const id = position > idSent ? `id: ${position}\n\n` : '';
         if (id !== '') idSent = position;
-        c.enqueue(encoder.encode(`: heartbeat\n\n${id}`));
+        enqueue(encoder.encode(`: heartbeat\n\n${id}`));
       }, heartbeatMs);
       heartbeat.unref();
     },
     pull() {
+      if (stall !== null) clearTimeout(stall);
+      stall = null;
+      if (mode === 'lagging') mode = 'replay';
       // A pull that enqueues nothing is not called again: keep reading pages until one gave the
       // client something (filters may drop whole pages) or the replay reached the live feed.
       const before = sentCount;
-      while (!live && !ended && sentCount === before) replayPage();
+      while (mode === 'replay' && !ended && sentCount === before) replayPage();
     },
     cancel() {
       end();
     },
-  }, { highWaterMark: REPLAY_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength });
+    // Full at maxBufferBytes: replay reads ahead up to there, live events past it make the client lag.
+  }, { highWaterMark: o.maxBufferBytes, size: (chunk) => chunk.byteLength });
 
   return {
     stream,

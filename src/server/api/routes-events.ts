@@ -38,6 +38,7 @@ export function mountEventRoutes(app: Hono<ApiEnv>, ctx: ApiContext): void {
       after: resume === undefined ? null : Number(resume),
       filter: { types: types ?? null, conversationId: conversationId ?? null },
       maxBufferBytes: ctx.eventStreamBufferBytes(),
+      stallMs: ctx.eventStreamStallMs(),
       heartbeatMs: ctx.heartbeatMs,
       logger: ctx.node.logger,
       onClose: () => {
