@@ -51,6 +51,17 @@ describe('GET /api/events', () => {
     await s.cancel();
   }));
 
+  test('another process\'s write wakes the feed (database file watch); the poll is only the fallback', () => withApi({ pollIntervalMs: 600_000 }, async (h) => {
+    const s = await open(h, '/api/events?after=0');
+    health(h.node, 1); // the bus starts the feed's position
+    await s.until(() => s.seqs().length === 1);
+    health(h.other, 2);
+    health(h.other, 3);
+    await s.until(() => s.seqs().length === 3, 10_000, 'the other process\'s events long before the 10-minute poll');
+    assert.deepEqual(s.seqs(), [1, 2, 3]);
+    await s.cancel();
+  }));
+
   test('a client that reconnects with Last-Event-ID gets exactly what it missed', () => withApi({}, async (h) => {
     for (let i = 1; i <= 5; i++) health(i % 2 === 0 ? h.other : h.node, i);
     const a = await open(h, '/api/events?after=0');

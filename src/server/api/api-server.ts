@@ -8,6 +8,7 @@ import { isLoopbackHost } from '../../node/listen-address.ts';
 import type { MeshNode } from '../../node/mesh-node.ts';
 import { conversationsOf } from '../../node/node-conversations.ts';
 import { startHttpListener } from '../../node/node-http.ts';
+import { watchDatabaseWrites } from '../../node/store-watch.ts';
 import { isMeshError } from '../../protocol/errors.ts';
 import { createApiApp, type ApiApp } from './api-app.ts';
 import type { ApiContext } from './api-context.ts';
@@ -49,6 +50,7 @@ export function buildApi(node: MeshNode, o: Omit<ApiServerOptions, 'port'> & { p
   const feed = new EventFeed({
     log: node.store.events,
     subscribe: (l) => node.events.subscribe(l),
+    watch: (wake) => watchDatabaseWrites(node, wake),
     logger: node.logger,
     ...(o.pollIntervalMs === undefined ? {} : { pollIntervalMs: o.pollIntervalMs }),
   });

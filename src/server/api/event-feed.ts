@@ -4,8 +4,9 @@
  *  - the in-process bus (node.events), which tells listeners after the commit: the next event in
  *    sequence is passed on at once;
  *  - the SQLite log itself, for events that other processes (CLI commands) appended: read whenever
- *    the bus hands over an event past a gap, and polled every `pollIntervalMs` (one lookup of the
- *    last sequence number) while anyone listens.
+ *    the bus hands over an event past a gap or the database file says it was written (`watch`, a
+ *    hint), and polled every `pollIntervalMs` (one lookup of the last sequence number) while anyone
+ *    listens, in case the hint never comes.
  * Each record's SSE frame is encoded once and shared by every client.
  */
 import type { Logger } from '../../ports/logger.ts';
@@ -45,6 +46,8 @@ export interface EventFeedOptions {
   /** The in-process bus (told after commit). */
   subscribe: (listener: (r: MeshEventRecord) => void) => () => void;
   pollIntervalMs?: number;
+  /** Calls its argument when the log may have grown (another process wrote); returns the way to stop. */
+  watch?: (wake: () => void) => () => void;
   logger: Logger;
 }
 
@@ -54,6 +57,8 @@ export class EventFeed {
   #position = 0;
   #unsubscribe: (() => void) | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
+  #unwatch: (() => void) | null = null;
+  #checkPending = false;
 
   constructor(o: EventFeedOptions) {
     this.#o = o;
@@ -88,6 +93,15 @@ export class EventFeed {
     const ms = this.#o.pollIntervalMs ?? DEFAULT_FEED_POLL_MS;
     this.#timer = setInterval(() => this.#poll(), ms);
     this.#timer.unref();
+    // Many writes in a row make one look, after them.
+    this.#unwatch = this.#o.watch?.(() => {
+      if (this.#checkPending) return;
+      this.#checkPending = true;
+      setImmediate(() => {
+        this.#checkPending = false;
+        if (this.#listeners.size > 0) this.#poll();
+      });
+    }) ?? null;
   }
 
   #stop(): void {
@@ -95,6 +109,8 @@ export class EventFeed {
     this.#unsubscribe = null;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    this.#unwatch?.();
+    this.#unwatch = null;
   }
 
   #onBus(r: MeshEventRecord): void {
