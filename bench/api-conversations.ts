@@ -33,15 +33,17 @@ async function populate(home: string): Promise<string> {
         const id = `conv_${Math.floor(createdAt / 1000)}_${i.toString(16).padStart(8, '0')}`;
         const status = STATUSES[i % STATUSES.length] as ConversationStatus;
         const participants = ['beta', i % 3 === 0 ? 'gamma' : 'delta'];
+        // Active ones are still open (a deadline in the past would have the daemon time them all out at start).
+        const deadline = status === 'active' ? now + 7 * 86_400_000 : createdAt + 300_000;
         const c: ConversationRecord = {
           id, type: TYPES[i % TYPES.length] as ConversationType, role: 'initiator', initiator: 'alpha', participants,
-          subject: `${WORDS[i % WORDS.length]} check ${i}`, ttlSeconds: 300, createdAt, updatedAt: createdAt, deadline: createdAt + 300_000,
+          subject: `${WORDS[i % WORDS.length]} check ${i}`, ttlSeconds: 300, createdAt, updatedAt: createdAt, deadline,
           status, statusReason: null, currentRound: 1, anonymize: false, ack: false, escalationChain: [], labels: [], verdict: null,
         };
         repo.create(c);
         repo.addRound({
           conversationId: id, round: 1, question: `How is the ${WORDS[i % WORDS.length]} of shard ${i} doing? Please count the ${WORDS[(i * 7) % WORDS.length]} rows.`,
-          createdAt, deadline: createdAt + 300_000, expected: participants, quorum: null,
+          createdAt, deadline, expected: participants, quorum: null,
           status: status === 'active' ? 'partial' : status === 'timeout' ? 'timeout' : 'complete', closedAt: status === 'active' ? null : createdAt + 5_000,
         });
         for (const [k, agent] of participants.entries()) {

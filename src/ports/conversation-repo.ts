@@ -157,6 +157,15 @@ export interface ConversationStats {
   countedAnswers: number;
 }
 
+/** A conversation's current round at a glance (listings): who answered in a way that counts, how many responses. */
+export interface CurrentRoundDigest {
+  round: RoundRecord;
+  /** Agents with a counted response in the round (any order). */
+  answered: string[];
+  /** Responses recorded for the round, counted or not. */
+  responses: number;
+}
+
 export interface ConversationRepo {
   /** Inserts; false (and no change) when the id exists. */
   create(c: ConversationRecord): boolean;
@@ -178,6 +187,11 @@ export interface ConversationRepo {
   round(conversationId: string, round: number): RoundRecord | null;
   /** Ascending by round number. */
   rounds(conversationId: string): RoundRecord[];
+  /**
+   * The current round (`currentRound`) of each conversation given, with its counted answerers and
+   * response count, in one read; conversations without that round are left out. Any order.
+   */
+  currentRounds(conversationIds: readonly string[]): CurrentRoundDigest[];
 
   /** Inserts; false (and no change) when a response with this envelope id exists. */
   addResponse(r: ResponseRecord): boolean;

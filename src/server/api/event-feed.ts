@@ -15,6 +15,8 @@ import type { EventLog, MeshEventRecord } from '../../ports/store.ts';
 export const DEFAULT_FEED_POLL_MS = 250;
 /** Events read from the log per query. */
 export const FEED_PAGE = 1000;
+/** After a database-file event that showed nothing new yet, look again this much later. */
+export const WATCH_RECHECK_MS = 10;
 
 export interface FeedRecord {
   seq: number;
@@ -93,13 +95,18 @@ export class EventFeed {
     const ms = this.#o.pollIntervalMs ?? DEFAULT_FEED_POLL_MS;
     this.#timer = setInterval(() => this.#poll(), ms);
     this.#timer.unref();
-    // Many writes in a row make one look, after them.
+    // Many writes in a row make one look, after them. The change may show before the writer's
+    // commit is visible to us (the WAL frames are written before the index is updated, and that
+    // update makes no file event), so a look that finds nothing looks once more shortly after.
     this.#unwatch = this.#o.watch?.(() => {
       if (this.#checkPending) return;
       this.#checkPending = true;
       setImmediate(() => {
         this.#checkPending = false;
-        if (this.#listeners.size > 0) this.#poll();
+        if (this.#listeners.size === 0 || this.#poll()) return;
+        setTimeout(() => {
+          if (this.#listeners.size > 0) this.#poll();
+        }, WATCH_RECHECK_MS).unref();
       });
     }) ?? null;
   }
@@ -119,11 +126,15 @@ export class EventFeed {
     else this.catchUp(); // another process's events came in between: the log has them (and this one)
   }
 
-  #poll(): void {
+  /** Reads what the log has past the position; true when there was something. */
+  #poll(): boolean {
     try {
-      if (this.#o.log.latestSeq() > this.#position) this.catchUp();
+      if (this.#o.log.latestSeq() <= this.#position) return false;
+      this.catchUp();
+      return true;
     } catch (e) {
       this.#o.logger.warn('event feed: reading the event log failed', { error: (e as Error).name });
+      return false;
     }
   }
 

@@ -58,16 +58,18 @@ export function mountConversationRoutes(app: Hono<ApiEnv>, ctx: ApiContext): voi
     const eventSeq = ctx.node.store.events.latestSeq();
     const found = ctx.conversations().search(filter);
     const shown = found.slice(0, limit);
+    // One read for every listed conversation's latest round (not two per conversation).
+    const digests = new Map(repo.currentRounds(shown.map((c) => c.id)).map((d) => [d.round.conversationId, d]));
     const conversations = shown.map((conv) => {
-      const r = repo.round(conv.id, conv.currentRound);
+      const d = digests.get(conv.id);
       let latestRound: LatestRound | null = null;
-      if (r !== null) {
-        const responses = repo.responses(conv.id, r.round);
-        const answered = new Set(responses.filter((x) => x.counted).map((x) => x.agent));
+      if (d !== undefined) {
+        const r = d.round;
+        const answered = new Set(d.answered);
         latestRound = {
           round: r.round, status: r.status, question: r.question.slice(0, LIST_QUESTION_CHARS), deadline: r.deadline, expected: r.expected,
           quorum: r.quorum, answered: r.expected.filter((a) => answered.has(a)), missing: r.expected.filter((a) => !answered.has(a)),
-          responses: responses.length,
+          responses: d.responses,
         };
       }
       const { labels: _labels, ...rest } = conv;
