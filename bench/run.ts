@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchmark as apiConversations } from './api-conversations.ts';
+import { benchmark as apiEvents } from './api-events.ts';
 import { benchmark as queueMemory } from './queue-memory.ts';
 import { benchmark as rally } from './rally.ts';
 import { benchmark as roundTrip } from './round-trip.ts';
@@ -19,7 +21,7 @@ import { assertBuilt, killAllChildren, REPO } from './support/processes.ts';
 import { formatTable, type BenchOutcome, type Benchmark } from './support/report.ts';
 import { benchmark as throughput } from './throughput.ts';
 
-const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally];
+const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally, apiEvents, apiConversations];
 
 function gitCommit(): string | null {
   try {

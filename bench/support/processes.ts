@@ -125,6 +125,8 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): void {
 
 export interface ServeHandle extends ChildHandle {
   url: string;
+  /** The local API's URL, when `apiPort` started it. */
+  api: string | null;
 }
 
 /** BENCH_PROFILE_DIR=<dir>: every daemon writes a V8 CPU profile there when it stops. */
@@ -133,16 +135,21 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', '--cpu-prof-dir', resolve(dir)] : [];
 }
 
-/** `mesh serve --json --home <home> --port <port>`, ready once it announced its URL. */
-export async function startServe(home: string, port: number, logFile: string, extraEnv: Record<string, string> = {}): Promise<ServeHandle> {
-  const args = [...profileArgs(), MESH_BIN, 'serve', '--json', '--home', home, '--port', String(port)];
+/**
+ * `mesh serve --json --home <home> --port <port>`, ready once it announced its URL. The local API is
+ * off unless `apiPort` is given (0: any free port).
+ */
+export async function startServe(home: string, port: number, logFile: string, extraEnv: Record<string, string> = {}, apiPort?: number): Promise<ServeHandle> {
+  const api = apiPort === undefined ? ['--no-api'] : ['--api-port', String(apiPort)];
+  const args = [...profileArgs(), MESH_BIN, 'serve', '--json', '--home', home, '--port', String(port), ...api];
   const h = await startChild(args, logFile, childEnv(extraEnv));
   const url = h.ready['url'];
   if (typeof url !== 'string') {
     await h.stop();
     throw new Error(`mesh serve announced no url: ${JSON.stringify(h.ready)}`);
   }
-  return { ...h, url };
+  const apiUrl = h.ready['api'];
+  return { ...h, url, api: typeof apiUrl === 'string' ? apiUrl : null };
 }
 
 /** Kills every child still running (synchronous: safe in an 'exit' handler). */

@@ -17,6 +17,7 @@ import { onInbound } from './on-inbound.ts';
 import { requestUndeliverable } from './round-requests.ts';
 import type { OpenRoundInput } from './open-input.ts';
 import { openRound, type OpenRoundResult } from './open-round.ts';
+import { recordSideChannelResponse, type SideChannelResponse, type SideChannelResult } from './side-channel.ts';
 import { setVerdict, type SetVerdictOptions, type SetVerdictResult } from './verdict.ts';
 
 export interface ConversationService {
@@ -36,6 +37,12 @@ export interface ConversationService {
    * says `escalationPending`, call `tick()` after the commit to ask the next level now.
    */
   onInbound(msg: InboundConversationMessage): InboundConversationResult;
+  /**
+   * An answer posted to the local API's side channel (bash's `/api/mesh/response`): recorded in the
+   * current round as unverified, never counted (side-channel.ts). NOT_FOUND for a conversation this
+   * node did not start, INVALID_ARGUMENT for a sender that is not a participant.
+   */
+  recordSideChannelResponse(input: SideChannelResponse): SideChannelResult;
   /** Records a verdict on the basis of the round's counted responses; a participant also sends it to the initiator. */
   setVerdict(conversationId: string, verdict: string, summary?: string | null, opts?: SetVerdictOptions): Promise<SetVerdictResult>;
   /**
@@ -69,6 +76,7 @@ export function createConversationService(deps: ConversationDeps): ConversationS
     converse: (type, input) => openRound(deps, { ...input, type }),
     onInbound: (msg) => onInbound(deps, msg),
     requestUndeliverable: (messageId, status, error) => requestUndeliverable(deps, messageId, status, error ?? null),
+    recordSideChannelResponse: (input) => recordSideChannelResponse(deps, input),
     setVerdict: (id, verdict, summary = null, opts = {}) => setVerdict(deps, id, verdict, summary, opts),
     tick: (now) => tick(deps, now),
     nextDueAt: () => nextDueAt(deps),

@@ -5,6 +5,7 @@
  *   config/identity                 agent name + "\n"
  *   config/agent-registry.json      bash "2.0" schema + extensions (mode 600)
  *   config/mesh.json                node settings (serve address, delivery, hand-off) — ours
+ *   config/api-token                bearer token of the local API when it needs one (mode 600) — ours
  *   config/signing-keys/<peer>.key  config/encryption-keys/<peer>.key|fleet.key   (dirs 700, files 600)
  *   config/identity-ed25519.key|.pub
  *   data/mesh.db                    SQLite (WAL)
@@ -22,6 +23,7 @@ export interface HomeLayout {
   identityFile: string;
   registryFile: string;
   configFile: string;
+  apiTokenFile: string;
   signingKeysDir: string;
   encryptionKeysDir: string;
   dataDir: string;
@@ -42,6 +44,7 @@ export function layoutOf(home: string): HomeLayout {
     identityFile: join(configDir, 'identity'),
     registryFile: join(configDir, 'agent-registry.json'),
     configFile: join(configDir, 'mesh.json'),
+    apiTokenFile: join(configDir, 'api-token'),
     signingKeysDir: join(configDir, 'signing-keys'),
     encryptionKeysDir: join(configDir, 'encryption-keys'),
     dataDir: join(h, 'data'),

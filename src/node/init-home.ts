@@ -8,6 +8,7 @@ import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { assertAgentName, isBashCompatibleName } from '../protocol/names.ts';
 import { ensureIdentity, ensureKeyDirs } from '../crypto/key-files.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { ensureApiToken } from './api-token.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { layoutOf } from './home.ts';
 import { isHostAddress, isLoopbackHost, listenHostFor, localInterfaceAddresses } from './listen-address.ts';
@@ -138,6 +139,9 @@ export function initHome(o: InitOptions): InitResult {
   if (registryExisted && o.ip !== undefined && typeof selfIp === 'string' && selfIp !== o.ip) {
     warnings.push(`the registry keeps ${agent}'s address ${selfIp}, not --ip ${o.ip}: \`mesh join --show\` and peers still use ${selfIp}. Edit agents.${agent}.ip in ${L.registryFile} to change it.`);
   }
+
+  // The local API's token: needed when the API listens beyond loopback (`mesh api token` shows it).
+  note(L.apiTokenFile, ensureApiToken(L).created);
 
   const dbExisted = existsSync(L.databaseFile);
   openSqliteStore(L.databaseFile).close();

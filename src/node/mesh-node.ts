@@ -210,7 +210,9 @@ function liveConfig(path: string, env: NodeJS.ProcessEnv, logger: Logger): LiveF
       logger.info('configuration reloaded', { file: path });
       for (const k of RESTART_SETTINGS) {
         if (next.serve[k] !== previous.serve[k]) logger.warn(`serve.${k} changed: restart mesh serve to listen there`, { file: path });
+        if (next.api[k] !== previous.api[k]) logger.warn(`api.${k} changed: restart mesh serve to listen there`, { file: path });
       }
+      if (next.api.enabled !== previous.api.enabled) logger.warn('api.enabled changed: restart mesh serve to apply it', { file: path });
     },
     onInvalid: (e) => {
       logger.error('configuration edit refused, keeping the last good settings', { file: path, error: isMeshError(e) ? e.message : 'unreadable' });

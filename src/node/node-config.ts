@@ -10,6 +10,15 @@ import { DEFAULT_SESSION_MAX_MESSAGES, DEFAULT_SESSION_TTL_HOURS } from '../sess
 
 export const DEFAULT_SERVE_PORT = 18790;
 const DAY_MS = 86_400_000;
+/** The local API and dashboard listener (the seed README's port). */
+export const DEFAULT_API_PORT = 8880;
+export const DEFAULT_API_MAX_BODY_BYTES = 256 * 1024;
+/** Live event streams (`GET /api/events`) open at once; more are refused with 503. */
+export const DEFAULT_API_MAX_EVENT_STREAMS = 64;
+/** Bytes of events queued for one stream client; past it live events wait in the log for it instead. */
+export const DEFAULT_API_EVENT_STREAM_BUFFER_BYTES = 1024 * 1024;
+/** How long a stream client may leave a full buffer unread before it is cut off. */
+export const DEFAULT_API_EVENT_STREAM_STALL_MS = 30_000;
 
 export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
 
@@ -38,6 +47,16 @@ export interface NodeConfig {
   sessions: { maxMessages: number; ttlHours: number };
   /** `mesh serve` runs `mesh brain-sync` every intervalMs when set. The token is a secret: never logged. */
   brainSync: { url: string; intervalMs: number; token: string | null; timeoutMs: number } | null;
+  /**
+   * The local API listener of `mesh serve` (JSON API, event stream, dashboard). `port` null = not
+   * set: the default port, which `mesh serve` skips with a warning when it is taken (a set port that
+   * is taken is an error). Bound to a non-loopback host, every request needs the API token;
+   * `requireToken` asks for it on loopback too (hosts shared by several users).
+   */
+  api: {
+    enabled: boolean; host: string; port: number | null; requireToken: boolean; maxBodyBytes: number;
+    maxEventStreams: number; eventStreamBufferBytes: number; eventStreamStallMs: number;
+  };
 }
 
 const FLEET_KEYS = [
@@ -73,6 +92,11 @@ export function defaultNodeConfig(): NodeConfig {
     },
     sessions: { maxMessages: DEFAULT_SESSION_MAX_MESSAGES, ttlHours: DEFAULT_SESSION_TTL_HOURS },
     brainSync: null,
+    api: {
+      enabled: true, host: '127.0.0.1', port: null, requireToken: false, maxBodyBytes: DEFAULT_API_MAX_BODY_BYTES,
+      maxEventStreams: DEFAULT_API_MAX_EVENT_STREAMS, eventStreamBufferBytes: DEFAULT_API_EVENT_STREAM_BUFFER_BYTES,
+      eventStreamStallMs: DEFAULT_API_EVENT_STREAM_STALL_MS,
+    },
   };
 }
 
@@ -135,7 +159,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -152,6 +176,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   if (brainToken !== undefined && brainToken !== null && (typeof brainToken !== 'string' || brainToken === '' || /[\s]/.test(brainToken))) {
     r.fail('brainSync.token', 'a non-empty string without spaces, or null');
   }
+  const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes', 'eventStreamStallMs']);
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -222,6 +247,16 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       intervalMs: r.int(bs, 'brainSync', 'intervalMs', DEFAULT_BRAIN_SYNC_INTERVAL_MS, 1_000, 7 * 86_400_000),
       token: typeof brainToken === 'string' ? brainToken : null,
       timeoutMs: r.int(bs, 'brainSync', 'timeoutMs', DEFAULT_BRAIN_SYNC_TIMEOUT_MS, 100, 600_000),
+    },
+    api: {
+      enabled: r.bool(ap, 'api', 'enabled', d.api.enabled),
+      host: r.str(ap, 'api', 'host', d.api.host),
+      port: ap?.['port'] === undefined ? null : r.int(ap, 'api', 'port', DEFAULT_API_PORT, 0, 65535),
+      requireToken: r.bool(ap, 'api', 'requireToken', d.api.requireToken),
+      maxBodyBytes: r.int(ap, 'api', 'maxBodyBytes', d.api.maxBodyBytes, 1024, 16 * 1024 * 1024),
+      maxEventStreams: r.int(ap, 'api', 'maxEventStreams', d.api.maxEventStreams, 1, 10_000),
+      eventStreamBufferBytes: r.int(ap, 'api', 'eventStreamBufferBytes', d.api.eventStreamBufferBytes, 4096, 256 * 1024 * 1024),
+      eventStreamStallMs: r.int(ap, 'api', 'eventStreamStallMs', d.api.eventStreamStallMs, 100, 3_600_000),
     },
   };
   if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {

@@ -5,8 +5,9 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver-app.ts';
-import { startReceiver, type RunningReceiver } from '../transports/http/receiver-server.ts';
+import { startReceiver, type FetchApp, type RunningReceiver } from '../transports/http/receiver-server.ts';
 import type { InboundRequest, InboundResult } from '../inbound/types.ts';
+import { readLimitedStream, type BodyRead } from '../transports/http/read-limited-body.ts';
 import type { Logger } from '../ports/logger.ts';
 import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
@@ -16,7 +17,9 @@ import type { MeshNode } from './mesh-node.ts';
 import { liveRateLimit } from './live-rate-limit.ts';
 import { createNodeInbound } from './node-inbound.ts';
 
-export type { ReceiverApp, RunningReceiver };
+export type { BodyRead, FetchApp, ReceiverApp, RunningReceiver };
+/** Reads a request body up to a byte limit without buffering more (for the daemon's other listeners). */
+export { readLimitedStream };
 
 /**
  * The answer to every message of a batch whose transaction could not commit: none was stored, so
@@ -82,4 +85,13 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
 
 export function startNodeServer(app: ReceiverApp, host: string, port: number): Promise<RunningReceiver> {
   return startReceiver({ app, host, port });
+}
+
+/**
+ * Runs another app of the daemon (the local API) on node:http the same way: loopback unless told
+ * otherwise, a request-read timeout, a bounded close. `closeGraceMs` bounds how long close() lets
+ * in-flight requests finish.
+ */
+export function startHttpListener(app: FetchApp, host: string, port: number, opts: { closeGraceMs?: number } = {}): Promise<RunningReceiver> {
+  return startReceiver({ app, host, port, ...(opts.closeGraceMs === undefined ? {} : { closeGraceMs: opts.closeGraceMs }) });
 }

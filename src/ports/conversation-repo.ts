@@ -21,8 +21,12 @@ export const TERMINAL_CONVERSATION_STATUSES: readonly ConversationStatus[] = ['c
 export type RoundStatus = 'pending' | 'partial' | 'complete' | 'superseded' | 'timeout';
 /** How a response was authenticated by the inbound pipeline. */
 export type ResponseAuth = 'hmac' | 'ed25519' | 'none';
-/** Which rule tied a response to its round (tried in this order). */
-export type CorrelationMethod = 'correlation' | 'reply_context' | 'conversation_id' | 'subject';
+/**
+ * Which rule tied a response to its round (the first four are tried in this order on verified
+ * messages); `api`: posted to the local API's response-ingestion endpoint (bash's side channel),
+ * unauthenticated and never counted.
+ */
+export type CorrelationMethod = 'correlation' | 'reply_context' | 'conversation_id' | 'subject' | 'api';
 
 /** One counted response a verdict rests on: its envelope id and the SHA-256 (hex) of its body. */
 export interface VerdictBasisEntry {
@@ -153,6 +157,15 @@ export interface ConversationStats {
   countedAnswers: number;
 }
 
+/** A conversation's current round at a glance (listings): who answered in a way that counts, how many responses. */
+export interface CurrentRoundDigest {
+  round: RoundRecord;
+  /** Agents with a counted response in the round (any order). */
+  answered: string[];
+  /** Responses recorded for the round, counted or not. */
+  responses: number;
+}
+
 export interface ConversationRepo {
   /** Inserts; false (and no change) when the id exists. */
   create(c: ConversationRecord): boolean;
@@ -174,6 +187,11 @@ export interface ConversationRepo {
   round(conversationId: string, round: number): RoundRecord | null;
   /** Ascending by round number. */
   rounds(conversationId: string): RoundRecord[];
+  /**
+   * The current round (`currentRound`) of each conversation given, with its counted answerers and
+   * response count, in one read; conversations without that round are left out. Any order.
+   */
+  currentRounds(conversationIds: readonly string[]): CurrentRoundDigest[];
 
   /** Inserts; false (and no change) when a response with this envelope id exists. */
   addResponse(r: ResponseRecord): boolean;

@@ -162,6 +162,15 @@ export type NewInboxMessage = Omit<
   sealedAttachments?: string | null;
 };
 
+export interface InboxFilter {
+  unread?: boolean;
+  from?: string;
+  type?: string;
+  since?: number;
+  after?: string;
+  limit?: number;
+}
+
 export interface InboxRepo {
   /**
    * Inserts unless a message with the same id, or the same (from, idempotencyKey), exists.
@@ -171,7 +180,11 @@ export interface InboxRepo {
   get(id: string): InboxMessage | null;
   /** Messages whose correlationId equals `id` (responses to a request), oldest first. */
   findByCorrelation(correlationId: string): InboxMessage[];
-  list(filter?: { unread?: boolean; from?: string; type?: string; since?: number; limit?: number }): InboxMessage[];
+  /**
+   * Oldest first (by receivedAt, then arrival). `after` is the id of a message: only those listed
+   * after it in this order (a cursor for pollers; an id not in the inbox gives none).
+   */
+  list(filter?: InboxFilter): InboxMessage[];
   markRead(ids: readonly string[], now: number): number;
   /** Leases messages due for hand-off (deliveryState pending, nextDeliveryAt <= now), oldest first. */
   claimForDelivery(now: number, limit: number, leaseMs: number): InboxMessage[];
@@ -233,7 +246,10 @@ export interface AuditFilter {
   until?: number;
   /** Only entries appended after this seq (a reader's cursor; seq is never reused). */
   afterSeq?: number;
+  direction?: AuditEntry['direction'];
   limit?: number;
+  /** With `limit`: keep the newest matches instead of the oldest (still returned oldest first). */
+  newest?: boolean;
 }
 
 export interface AuditRepo {

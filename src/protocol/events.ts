@@ -54,8 +54,9 @@ export type MeshEvent =
 /**
  * What became of a response: counted; a second one from the same agent in the round (kept, not
  * counted); from a non-participant (flagged); for a round or conversation already closed (late); from
- * a participant the round does not wait for (not_expected).
+ * a participant the round does not wait for (not_expected); posted to the local API's side channel,
+ * unauthenticated (unverified: shown, never counted).
  */
-export type ResponseOutcome = 'recorded' | 'duplicate' | 'flagged' | 'late' | 'not_expected';
+export type ResponseOutcome = 'recorded' | 'duplicate' | 'flagged' | 'late' | 'not_expected' | 'unverified';
 
 export type MeshEventType = MeshEvent['type'];

@@ -1,23 +1,62 @@
 /**
- * The node daemon: HTTP receiver (+ served files), outbox worker, hand-off worker and housekeeping in
- * one process. Stops cleanly: first the listener (in-flight requests finish), then the workers (in-flight
- * attempts finish), then the store.
+ * The node daemon: HTTP receiver (+ served files), the local API listener (when on), outbox worker,
+ * hand-off worker and housekeeping in one process. Stops cleanly: first the API (its event streams
+ * end), then the hooks listener (in-flight requests finish), then the workers (in-flight attempts
+ * finish), then the store.
  */
 import { startBackground } from '../node/background.ts';
 import type { MeshNode } from '../node/mesh-node.ts';
 import { createNodeApp, startNodeServer } from '../node/node-http.ts';
 import { acquireServeLock } from '../node/serve-lock.ts';
+import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
+import type { RunningApi } from './api/api-server.ts';
+
+export interface DaemonApiOptions {
+  host: string;
+  port: number;
+  /**
+   * The port was chosen (flag or config): if it is taken the daemon does not start. The default
+   * port being taken (another node's daemon on this host) only skips the API, with a warning.
+   */
+  explicit: boolean;
+  /** Tests shorten the event stream's heartbeat and log poll. */
+  heartbeatMs?: number;
+  pollIntervalMs?: number;
+}
 
 export interface DaemonOptions {
   host: string;
   port: number;
   version: string;
+  /** The local API listener; null: off. */
+  api?: DaemonApiOptions | null;
 }
 
 export interface RunningDaemon {
   host: string;
   port: number;
+  /** The API listener, or null when it is off or was skipped (`apiSkipped` says why). */
+  api: { url: string; tokenRequired: boolean } | null;
+  apiSkipped: string | null;
   stop(): Promise<void>;
+}
+
+async function startApiListener(node: MeshNode, o: DaemonApiOptions, version: string): Promise<{ api: RunningApi | null; skipped: string | null }> {
+  // Loaded only when the API is on: a daemon without it pays nothing at start-up.
+  const { startApi } = await import('./api/api-server.ts');
+  try {
+    const api = await startApi(node, {
+      host: o.host, port: o.port, version,
+      ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+      ...(o.pollIntervalMs === undefined ? {} : { pollIntervalMs: o.pollIntervalMs }),
+    });
+    return { api, skipped: null };
+  } catch (e) {
+    if (o.explicit || !isMeshError(e) || e.code !== MeshErrorCode.AddressInUse) throw e;
+    const skipped = `${e.message}: the local API and dashboard are off (another mesh serve on this host? set --api-port or api.port, or --no-api)`;
+    node.logger.warn('api not started: its default port is in use', { host: o.host, port: o.port });
+    return { api: null, skipped };
+  }
 }
 
 export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<RunningDaemon> {
@@ -27,22 +66,37 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
   const lock = acquireServeLock(node.layout, process.pid, node.clock.now());
   let background: ReturnType<typeof startBackground> | null = null;
   let server: Awaited<ReturnType<typeof startNodeServer>>;
+  let api: RunningApi | null = null;
+  let apiSkipped: string | null = null;
   try {
     void node.store; // open (and migrate) the database before accepting traffic
     const app = createNodeApp(node, o.version, () => background?.kickHandOff());
     server = await startNodeServer(app, o.host, o.port);
+    if (o.api) {
+      try {
+        ({ api, skipped: apiSkipped } = await startApiListener(node, o.api, o.version));
+      } catch (e) {
+        await server.close();
+        throw e;
+      }
+    }
   } catch (e) {
     lock.release();
     throw e;
   }
   background = startBackground(node);
-  node.logger.info('mesh serve started', { agent: node.self, host: server.host, port: server.port, handOff: node.config.inbound.handOff });
+  node.logger.info('mesh serve started', {
+    agent: node.self, host: server.host, port: server.port, handOff: node.config.inbound.handOff, api: api?.url ?? null,
+  });
   let stopping: Promise<void> | null = null;
   return {
     host: server.host,
     port: server.port,
+    api: api === null ? null : { url: api.url, tokenRequired: api.tokenRequired },
+    apiSkipped,
     stop: () => (stopping ??= (async () => {
       node.logger.info('mesh serve stopping');
+      await api?.close();
       await server.close();
       await background?.stop();
       await node.close();

@@ -38,6 +38,25 @@ export function conversationContract(makeStore: MakeStore): void {
       assert.deepEqual(s.conversations.get('c1'), conv('c1'));
     }));
 
+    test('currentRounds: each conversation\'s current round, its counted answerers and response count, in one read', () => withStore(makeStore, (s) => {
+      s.conversations.create(conv('c1', { currentRound: 2 }));
+      s.conversations.create(conv('c2'));
+      s.conversations.create(conv('c3'));
+      s.conversations.addRound(round('c1', 1));
+      s.conversations.addRound(round('c1', 2, { status: 'partial' }));
+      s.conversations.addRound(round('c2', 1));
+      s.conversations.addResponse(response('r1', { conversationId: 'c1', round: 1, agent: 'gamma' }));
+      s.conversations.addResponse(response('r2', { conversationId: 'c1', round: 2, agent: 'beta' }));
+      s.conversations.addResponse(response('r3', { conversationId: 'c1', round: 2, agent: 'beta', counted: false }));
+      s.conversations.addResponse(response('r4', { conversationId: 'c1', round: 2, agent: 'delta', counted: false, correlatedBy: 'api', auth: 'none' }));
+      const got = s.conversations.currentRounds(['c1', 'c2', 'c3', 'missing', 'c1']).sort((a, b) => a.round.conversationId.localeCompare(b.round.conversationId));
+      assert.deepEqual(got, [
+        { round: round('c1', 2, { status: 'partial' }), answered: ['beta'], responses: 3 },
+        { round: round('c2', 1), answered: [], responses: 0 },
+      ], 'c3 has no round; unknown ids and repeats are harmless');
+      assert.deepEqual(s.conversations.currentRounds([]), []);
+    }));
+
     test('search: each filter, newest first, limit', () => withStore(makeStore, (s) => {
       s.conversations.create(conv('c1', { createdAt: T0 + 1 }));
       s.conversations.create(conv('c2', { createdAt: T0 + 2, type: 'collab', initiator: 'beta', participants: ['delta'] }));

@@ -77,6 +77,21 @@ export function inboxContract(makeStore: MakeStore): void {
       assert.deepEqual(ids(s.inbox.list({ limit: 2 })), ['a', 'b']);
     }));
 
+    test('list after a message id continues behind it in list order, ties by arrival', () => withStore(makeStore, (s) => {
+      s.inbox.insert(inboxMsg('late', { receivedAt: T0 + 5 }));
+      s.inbox.insert(inboxMsg('x', { receivedAt: T0 + 1 }));
+      s.inbox.insert(inboxMsg('tie1', { receivedAt: T0 + 3 }));
+      s.inbox.insert(inboxMsg('tie2', { receivedAt: T0 + 3 }));
+      s.inbox.markRead(['tie2'], T0 + 9);
+      assert.deepEqual(ids(s.inbox.list()), ['x', 'tie1', 'tie2', 'late']);
+      assert.deepEqual(ids(s.inbox.list({ after: 'x' })), ['tie1', 'tie2', 'late']);
+      assert.deepEqual(ids(s.inbox.list({ after: 'tie1' })), ['tie2', 'late']);
+      assert.deepEqual(ids(s.inbox.list({ after: 'tie1', unread: true })), ['late']);
+      assert.deepEqual(ids(s.inbox.list({ after: 'x', limit: 1 })), ['tie1']);
+      assert.deepEqual(ids(s.inbox.list({ after: 'late' })), []);
+      assert.deepEqual(ids(s.inbox.list({ after: 'missing' })), [], 'an unknown cursor lists nothing');
+    }));
+
     test('markRead counts newly read messages only', () => withStore(makeStore, (s) => {
       s.inbox.insert(inboxMsg('a'));
       s.inbox.insert(inboxMsg('b'));

@@ -59,6 +59,10 @@ export function stateContract(makeStore: MakeStore): void {
       const [first, second] = s.audit.query().map((e) => e.seq);
       assert.deepEqual(q({ afterSeq: first }), ['m2', 'm3', null]);
       assert.deepEqual(q({ afterSeq: second, limit: 1 }), ['m3'], 'a cursor with a page size');
+      assert.deepEqual(q({ direction: 'local' }), [null]);
+      assert.deepEqual(q({ limit: 2, newest: true }), ['m3', null], 'the newest matches, oldest first');
+      assert.deepEqual(q({ limit: 2, newest: true, direction: 'out' }), ['m2', 'm3']);
+      assert.deepEqual(q({ limit: 0, newest: true }), []);
     }));
 
     test('prune deletes entries older than the cut-off; seq is never reused', () => withStore(makeStore, (s) => {

@@ -123,11 +123,15 @@ export class ClusterNode {
     }
   }
 
-  /** Starts `mesh serve` on this node's port; env MESH_HANDLER=<handler> when given. */
-  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DaemonProcess> {
+  /**
+   * Starts `mesh serve` on this node's port; env MESH_HANDLER=<handler> when given. `api: true` starts
+   * the local API on a free port (`daemon.apiUrl`); otherwise it is off.
+   */
+  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean } = {}): Promise<DaemonProcess> {
     if (this.daemon?.running) throw new Error(`${this.name}: mesh serve is already running`);
     const env = { ...opts.env, ...(opts.handler ? { MESH_HANDLER: opts.handler } : {}) };
-    this.daemon = await spawnDaemon(['--home', this.home, '--port', String(this.port)], { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    const args = ['--home', this.home, '--port', String(this.port), ...(opts.api === true ? ['--api-port', '0'] : [])];
+    this.daemon = await spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
     return this.daemon;
   }
 

@@ -145,13 +145,16 @@ export class DaemonProcess {
   readonly pid: number;
   /** Base URL from the "listening on" line. */
   readonly url: string;
+  /** Base URL of the local API, when it was started (spawnDaemon turns it off unless asked). */
+  readonly apiUrl: string | null;
   readonly exited: Promise<ExitInfo>;
   readonly #log: { stdout: string; stderr: string };
 
-  constructor(child: ChildProcess, url: string, log: { stdout: string; stderr: string }, exited: Promise<ExitInfo>) {
+  constructor(child: ChildProcess, url: string, log: { stdout: string; stderr: string }, exited: Promise<ExitInfo>, apiUrl: string | null = null) {
     this.child = child;
     this.pid = child.pid as number;
     this.url = url;
+    this.apiUrl = apiUrl;
     this.#log = log;
     this.exited = exited;
   }
@@ -189,13 +192,17 @@ export class DaemonProcess {
 }
 
 const LISTENING_RE = /listening on (http:\/\/\S+)/;
+const API_RE = /API and dashboard on (http:\/\/[^;\s]+)/;
 
 /**
  * Spawns `mesh serve <args>` and resolves once it printed its "listening on" line; rejects (after
- * killing it) when it exits first or does not listen within timeoutMs.
+ * killing it) when it exits first or does not listen within timeoutMs. The local API is off
+ * (`--no-api`: test daemons must not compete for its default port) unless `args` set `--api-port`
+ * or `--no-api` themselves.
  */
 export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [MESH_BIN, 'serve', ...args], {
+  const apiArgs = args.includes('--api-port') || args.includes('--no-api') ? [] : ['--no-api'];
+  const child = spawn(process.execPath, [MESH_BIN, 'serve', ...args, ...apiArgs], {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -216,7 +223,7 @@ export function spawnDaemon(args: readonly string[], opts: { env?: Record<string
       if (e) {
         killGroup(child, 'SIGKILL');
         reject(e);
-      } else resolve(new DaemonProcess(child, url as string, log, exited));
+      } else resolve(new DaemonProcess(child, url as string, log, exited, API_RE.exec(log.stdout)?.[1] ?? null));
     };
     const timer = setTimeout(() => finish(new Error(`mesh serve did not listen within ${opts.timeoutMs ?? 15_000} ms\nstderr: ${log.stderr}`)), opts.timeoutMs ?? 15_000);
     child.stdout.on('data', (c: string) => {

@@ -7,7 +7,7 @@ import { confirm } from '../confirm.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { withNode } from '../node-session.ts';
 import { cell } from '../printable.ts';
-import { redactedEnvelope, redactedEnvelopeText } from '../redact-envelope.ts';
+import { redactedEnvelope, redactedEnvelopeText } from '../../protocol/redact-envelope.ts';
 import { agentFilter, noMoreArgs, subcommand } from '../subcommand.ts';
 import { formatDuration, formatRelative, formatTime, isoTime, parseLimit } from '../time-args.ts';
 

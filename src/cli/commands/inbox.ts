@@ -9,7 +9,7 @@ import { flag, str, type CliContext, type CommandSpec, type ParsedArgs } from '.
 import { ExitCode } from '../exit-codes.ts';
 import { withNode } from '../node-session.ts';
 import { cell, printable } from '../printable.ts';
-import { redactedEnvelope } from '../redact-envelope.ts';
+import { redactedEnvelope } from '../../protocol/redact-envelope.ts';
 import { agentFilter, noMoreArgs, subcommand } from '../subcommand.ts';
 import { formatTime, isoTime, parseLimit, parseTimeArg } from '../time-args.ts';
 

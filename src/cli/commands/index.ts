@@ -38,4 +38,5 @@ export const commands: CommandEntry[] = [
   { name: 'dedup', group: 'Fleet', summary: 'de-duplicate an alert: prints new | suppressed | escalate | recovery', load: async () => (await import('./dedup.ts')).command },
   { name: 'incidents', group: 'Fleet', summary: 'incidents from alert de-duplication: list [--all] | resolve <id>', load: async () => (await import('./incidents.ts')).command },
   { name: 'brain-sync', group: 'Delivery', summary: 'post new audit entries and conversation events to a Brain ingest URL, once each', load: async () => (await import('./brain-sync.ts')).command },
+  { name: 'api', group: 'Daemon', summary: 'the local HTTP API of mesh serve: url | token [--rotate]', load: async () => (await import('./api.ts')).command },
 ];

@@ -1,5 +1,5 @@
 import type {
-  ConversationRecord, ConversationRepo, ConversationRequestRecord, ConversationSearch, ConversationStats, RequestDelivery,
+  ConversationRecord, ConversationRepo, ConversationRequestRecord, ConversationSearch, ConversationStats, CurrentRoundDigest, RequestDelivery,
   ResponseRecord, RoundRecord,
 } from '../../ports/conversation-repo.ts';
 import { TERMINAL_CONVERSATION_STATUSES } from '../../ports/conversation-repo.ts';
@@ -115,6 +115,18 @@ export class MemoryConversationRepo implements ConversationRepo {
   round(conversationId: string, round: number): RoundRecord | null {
     const r = this.#t.rounds.get(roundKey(conversationId, round));
     return r === undefined ? null : copyRound(r);
+  }
+
+  currentRounds(conversationIds: readonly string[]): CurrentRoundDigest[] {
+    const out: CurrentRoundDigest[] = [];
+    for (const id of new Set(conversationIds)) {
+      const c = this.#t.conversations.get(id);
+      const r = c === undefined ? undefined : this.#t.rounds.get(roundKey(id, c.currentRound));
+      if (r === undefined) continue;
+      const responses = this.#t.responses.values().filter((x) => x.conversationId === id && x.round === r.round);
+      out.push({ round: copyRound(r), answered: [...new Set(responses.filter((x) => x.counted).map((x) => x.agent))], responses: responses.length });
+    }
+    return out;
   }
 
   rounds(conversationId: string): RoundRecord[] {

@@ -1,6 +1,6 @@
 import type { AlertDecision } from '../../protocol/alerts.ts';
 import type {
-  AuditEntry, AuditFilter, AuditRepo, InboxMessage, InboxRepo, NewInboxMessage, NonceRepo,
+  AuditEntry, AuditFilter, AuditRepo, InboxFilter, InboxMessage, InboxRepo, NewInboxMessage, NonceRepo,
 } from '../../ports/store.ts';
 import { take } from './memory-journal.ts';
 import type { MemCounter, MemTable } from './memory-journal.ts';
@@ -39,13 +39,20 @@ export class MemoryInboxRepo implements InboxRepo {
     return this.#rows.values().filter((m) => m.correlationId === correlationId).sort(byReceived).map((m) => ({ ...m }));
   }
 
-  list(filter: { unread?: boolean; from?: string; type?: string; since?: number; limit?: number } = {}): InboxMessage[] {
-    const rows = this.#rows.values().filter((m) =>
+  list(filter: InboxFilter = {}): InboxMessage[] {
+    const ordered = this.#rows.values().sort(byReceived);
+    let start = 0;
+    if (filter.after !== undefined) {
+      const at = ordered.findIndex((m) => m.id === filter.after);
+      if (at < 0) return [];
+      start = at + 1;
+    }
+    const rows = ordered.slice(start).filter((m) =>
       (filter.unread === undefined || (m.readAt === null) === filter.unread) &&
       (filter.from === undefined || m.from === filter.from) &&
       (filter.type === undefined || m.type === filter.type) &&
       (filter.since === undefined || m.receivedAt >= filter.since));
-    return take(rows.sort(byReceived), filter.limit).map((m) => ({ ...m }));
+    return take(rows, filter.limit).map((m) => ({ ...m }));
   }
 
   markRead(ids: readonly string[], now: number): number {
@@ -162,8 +169,10 @@ export class MemoryAuditRepo implements AuditRepo {
       (f.correlationId === undefined || e.correlationId === f.correlationId) &&
       (f.since === undefined || e.ts >= f.since) &&
       (f.until === undefined || e.ts <= f.until) &&
-      (f.afterSeq === undefined || e.seq > f.afterSeq));
-    return take(rows, f.limit).map((e) => ({ ...e }));
+      (f.afterSeq === undefined || e.seq > f.afterSeq) &&
+      (f.direction === undefined || e.direction === f.direction));
+    const kept = f.newest === true && f.limit !== undefined ? rows.slice(Math.max(0, rows.length - Math.max(0, Math.floor(f.limit)))) : take(rows, f.limit);
+    return kept.map((e) => ({ ...e }));
   }
 
   prune(before: number): number {

@@ -43,7 +43,7 @@ export class SqliteAuditRepo implements AuditRepo {
       e.signed ? 1 : 0, e.encrypted ? 1 : 0, e.detail).lastInsertRowid));
   }
 
-  /** Oldest first (by seq, the order of appends); `limit` keeps the first matches. */
+  /** Oldest first (by seq, the order of appends); `limit` keeps the first matches, or the last with `newest`. */
   query(f: AuditFilter = {}): (AuditEntry & { seq: number })[] {
     const where: string[] = [];
     const params: Params = [];
@@ -57,12 +57,15 @@ export class SqliteAuditRepo implements AuditRepo {
     eq('status', f.status);
     eq('msg_id', f.id);
     eq('correlation_id', f.correlationId);
+    eq('direction', f.direction);
     if (f.since !== undefined) { where.push('ts >= ?'); params.push(f.since); }
     if (f.until !== undefined) { where.push('ts <= ?'); params.push(f.until); }
     if (f.afterSeq !== undefined) { where.push('seq > ?'); params.push(f.afterSeq); }
     params.push(sqlLimit(f.limit));
-    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
-    return this.#db.read(() => this.#db.all<AuditRow>(sql, ...params)).map(toEntry);
+    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.newest === true ? 'DESC' : ''} LIMIT ?`;
+    const rows = this.#db.read(() => this.#db.all<AuditRow>(sql, ...params));
+    if (f.newest === true) rows.reverse();
+    return rows.map(toEntry);
   }
 
   prune(before: number): number {

@@ -1,5 +1,5 @@
 import type {
-  ConversationRecord, ConversationRepo, ConversationRequestRecord, ConversationSearch, ConversationStats, RequestDelivery,
+  ConversationRecord, ConversationRepo, ConversationRequestRecord, ConversationSearch, ConversationStats, CurrentRoundDigest, RequestDelivery,
   ResponseRecord, RoundRecord,
 } from '../../ports/conversation-repo.ts';
 import { TERMINAL_CONVERSATION_STATUSES } from '../../ports/conversation-repo.ts';
@@ -7,7 +7,7 @@ import {
   optionsText, toConversation, toRequest, toResponse, toRound, verdictText,
   type ConversationRow, type RequestRow, type ResponseRow, type RoundRow,
 } from './conversation-rows.ts';
-import { sqlLimit, stringArrayText } from './json-columns.ts';
+import { parseStringArray, sqlLimit, stringArrayText } from './json-columns.ts';
 import type { Params, SqliteDb } from './sqlite-db.ts';
 
 /**
@@ -156,6 +156,20 @@ export class SqliteConversationRepo implements ConversationRepo {
     const db = this.#db;
     return db.read(() => db.all<RoundRow>(
       'SELECT * FROM conversation_rounds WHERE conversation_id = ? ORDER BY round', conversationId)).map(toRound);
+  }
+
+  currentRounds(conversationIds: readonly string[]): CurrentRoundDigest[] {
+    if (conversationIds.length === 0) return [];
+    const db = this.#db;
+    const rows = db.read(() => db.all<RoundRow & { response_count: number; answered: string }>(
+      `SELECT r.*,
+         (SELECT count(*) FROM conversation_responses x WHERE x.conversation_id = r.conversation_id AND x.round = r.round) AS response_count,
+         (SELECT json_group_array(DISTINCT x.agent) FROM conversation_responses x
+            WHERE x.conversation_id = r.conversation_id AND x.round = r.round AND x.counted = 1) AS answered
+       FROM conversations c JOIN conversation_rounds r ON r.conversation_id = c.id AND r.round = c.current_round
+       WHERE c.id IN (SELECT value FROM json_each(?))`,
+      stringArrayText(conversationIds)));
+    return rows.map((r) => ({ round: toRound(r), answered: parseStringArray(r.answered), responses: r.response_count }));
   }
 
   addResponse(r: ResponseRecord): boolean {

@@ -1,5 +1,5 @@
 import type { AlertDecision } from '../../protocol/alerts.ts';
-import type { InboxDeliveryState, InboxMessage, InboxRepo, NewInboxMessage } from '../../ports/store.ts';
+import type { InboxDeliveryState, InboxFilter, InboxMessage, InboxRepo, NewInboxMessage } from '../../ports/store.ts';
 import { sqlLimit } from './json-columns.ts';
 import type { Params, SqliteDb } from './sqlite-db.ts';
 
@@ -78,7 +78,7 @@ export class SqliteInboxRepo implements InboxRepo {
       `SELECT ${COLUMNS} FROM inbox WHERE correlation_id = ? ORDER BY received_at, rowid`, correlationId)).map(toMessage);
   }
 
-  list(filter: { unread?: boolean; from?: string; type?: string; since?: number; limit?: number } = {}): InboxMessage[] {
+  list(filter: InboxFilter = {}): InboxMessage[] {
     const where: string[] = [];
     const params: Params = [];
     if (filter.unread === true) where.push('read_at IS NULL');
@@ -86,6 +86,11 @@ export class SqliteInboxRepo implements InboxRepo {
     if (filter.from !== undefined) { where.push('from_agent = ?'); params.push(filter.from); }
     if (filter.type !== undefined) { where.push('type = ?'); params.push(filter.type); }
     if (filter.since !== undefined) { where.push('received_at >= ?'); params.push(filter.since); }
+    if (filter.after !== undefined) {
+      // No such row: the comparison is NULL and nothing is listed.
+      where.push('(received_at, rowid) > (SELECT received_at, rowid FROM inbox WHERE id = ?)');
+      params.push(filter.after);
+    }
     params.push(sqlLimit(filter.limit));
     const sql = `SELECT ${COLUMNS} FROM inbox ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY received_at, rowid LIMIT ?`;

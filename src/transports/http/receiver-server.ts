@@ -12,8 +12,13 @@ import type { ReceiverApp } from './receiver-app.ts';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
+/** Any Hono-style app: the hooks receiver, or another listener's app (the local API). */
+export interface FetchApp {
+  fetch: ReceiverApp['fetch'];
+}
+
 export interface StartReceiverOptions {
-  app: ReceiverApp;
+  app: FetchApp;
   host?: string;
   port: number;
   requestTimeoutMs?: number;
