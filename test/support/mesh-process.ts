@@ -198,11 +198,11 @@ const API_RE = /API and dashboard on (http:\/\/[^;\s]+)/;
  * Spawns `mesh serve <args>` and resolves once it printed its "listening on" line; rejects (after
  * killing it) when it exits first or does not listen within timeoutMs. The local API is off
  * (`--no-api`: test daemons must not compete for its default port) unless `args` set `--api-port`
- * or `--no-api` themselves.
+ * or `--no-api` themselves. `bin`: another entry point (the built dist/cli/bin.js).
  */
-export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DaemonProcess> {
+export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; bin?: string } = {}): Promise<DaemonProcess> {
   const apiArgs = args.includes('--api-port') || args.includes('--no-api') ? [] : ['--no-api'];
-  const child = spawn(process.execPath, [MESH_BIN, 'serve', ...args, ...apiArgs], {
+  const child = spawn(process.execPath, [opts.bin ?? MESH_BIN, 'serve', ...args, ...apiArgs], {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
