@@ -1,17 +1,37 @@
-// Formatting of peer text and times for display. Peer text is always rendered as text (a text node);
-// `visible` also makes invisible and direction-changing characters visible, so a body cannot hide
-// or reorder what a person reads.
+// Formatting of peer text and times for display. Peer text is always rendered as text (text nodes);
+// invisible and direction-changing characters are shown as escapes, so a body cannot hide or
+// reorder what a person reads.
 
-// C0 controls except tab and newline, and DEL: shown as their Unicode control pictures (␛, ␀…).
-const C0_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/g; // eslint-disable-line no-control-regex
-// C1 controls, bidirectional overrides and isolates, zero-width and other format characters.
-const FORMAT_RE = /[\u0080-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+// C0 controls except tab and newline, DEL, C1 controls, bidirectional overrides and isolates,
+// zero-width and other format characters: each is shown as its escape (\x1b, \u202e).
+const HIDDEN_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g; // eslint-disable-line no-control-regex
 
+function escapeOf(c) {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** The text with every hidden character replaced by its escape (for one-line places and attributes). */
 export function visible(text) {
   if (typeof text !== 'string') return text == null ? '' : String(text);
-  return text
-    .replace(C0_RE, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)))
-    .replace(FORMAT_RE, (c) => `<U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+  return text.replace(HIDDEN_RE, escapeOf);
+}
+
+/**
+ * The text cut into plain runs and hidden characters ({escape, code}), so a view can mark the latter
+ * (views/text.js). Every part is rendered as text.
+ */
+export function textParts(text) {
+  const s = typeof text === 'string' ? text : text == null ? '' : String(text);
+  const parts = [];
+  let last = 0;
+  for (const m of s.matchAll(HIDDEN_RE)) {
+    if (m.index > last) parts.push(s.slice(last, m.index));
+    parts.push({ escape: escapeOf(m[0]), code: `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` });
+    last = m.index + m[0].length;
+  }
+  if (last < s.length) parts.push(s.slice(last));
+  return parts;
 }
 
 /** One line of at most `max` characters (subjects, previews). */
@@ -42,6 +62,7 @@ export function relative(ms, now = Date.now()) {
   if (typeof ms !== 'number') return '';
   const diff = Math.round((ms - now) / 1000);
   const abs = Math.abs(diff);
+  if (abs < 5) return 'just now'; // also hides a small clock difference between browser and node
   const text = abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 172_800 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86_400)} d`;
   return diff < 0 ? `${text} ago` : `in ${text}`;
 }

@@ -209,17 +209,23 @@ export class Store {
 
   async acknowledge(id) {
     const r = await postJson(`/api/inbox/${encodeURIComponent(id)}/ack`, {});
-    this.#set({ inboxNotice: { id, kind: 'acknowledged', text: r.acknowledged ? 'Marked read.' : 'It was already read.' } });
+    this.#set({ inboxNotice: { id, kind: 'acknowledged', text: r.acknowledged ? 'Marked read.' : 'It was already read.' }, selected: this.#readCopy(id, r.readAt) });
     this.kickInbox();
     return r;
+  }
+
+  /** The open message marked read (it may have left the unread list, which no longer updates it). */
+  #readCopy(id, readAt) {
+    const m = this.state.selected;
+    return m !== null && m.id === id ? { ...m, read: true, readAt } : m;
   }
 
   /** Answers a request as `mesh reply` does, then acknowledges it (it has been handled). */
   async reply(id, body) {
     const r = await postJson(`/api/inbox/${encodeURIComponent(id)}/reply`, { body });
     const how = r.results.map((x) => `${x.peer}: ${x.status}`).join(', ');
-    await postJson(`/api/inbox/${encodeURIComponent(id)}/ack`, {});
-    this.#set({ inboxNotice: { id, kind: 'replied', text: `Answer sent (${how}).` } });
+    const ack = await postJson(`/api/inbox/${encodeURIComponent(id)}/ack`, {});
+    this.#set({ inboxNotice: { id, kind: 'replied', text: `Answer sent (${how}).` }, selected: this.#readCopy(id, ack.readAt) });
     this.kickInbox();
     return r;
   }

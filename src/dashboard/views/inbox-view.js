@@ -4,6 +4,7 @@
 import { Component, html } from '../html.js';
 import { errorText } from '../api.js';
 import { iso, oneLine, visible, when } from '../format.js';
+import { Text } from './text.js';
 
 class ReplyForm extends Component {
   state = { busy: false, error: null };
@@ -71,7 +72,7 @@ function Reader({ m, store }) {
         ${m.conversationId === null ? null : html`<dt>Conversation</dt><dd><code>${m.conversationId}</code></dd>`}
         ${m.attachments.length === 0 ? null : html`<dt>Attachments</dt><dd>${m.attachments.length} (see mesh inbox show ${m.id})</dd>`}
       </dl>
-      <pre class="text body">${visible(m.body)}</pre>
+      <pre class="text body"><${Text} value=${m.body} /></pre>
       ${notice !== null && notice.id === m.id ? html`<p class="ok" role="status">${notice.text}</p>` : null}
       ${m.type === 'request' && !(notice !== null && notice.id === m.id && notice.kind === 'replied') ? html`<${ReplyForm} key=${m.id} message=${m} store=${store} />` : null}
       ${m.read ? null : html`<div class="form-actions"><${AckButton} key=${m.id} id=${m.id} store=${store} /></div>`}

@@ -2,6 +2,7 @@
 // who it still waits for, with how the request to them went.
 import { html } from '../html.js';
 import { iso, visible, when } from '../format.js';
+import { Text } from './text.js';
 
 const NOT_COUNTED = {
   api: 'unverified: posted to the side channel, never counted',
@@ -17,7 +18,7 @@ function ResponseItem({ r }) {
         ${note === null ? null : html`<span class="badge warn">${note}</span>`}
         <time datetime=${iso(r.receivedAt)} title=${iso(r.receivedAt)}>${when(r.receivedAt)}</time>
       </div>
-      <pre class="text body">${visible(r.body)}</pre>
+      <pre class="text body"><${Text} value=${r.body} /></pre>
     </li>`;
 }
 
@@ -26,7 +27,7 @@ export function RoundView({ round: r }) {
   return html`
     <section class="round" data-round=${r.round}>
       <h4>Round ${r.round} <span class=${`badge round-${r.status}`}>${r.status}</span> <span class="muted">${r.answered.length} of ${r.expected.length} answered</span></h4>
-      <pre class="text question">${visible(r.question)}</pre>
+      <pre class="text question"><${Text} value=${r.question} /></pre>
       ${r.responses.length === 0 ? html`<p class="muted">No responses yet.</p>` : html`<ul class="responses">${r.responses.map((x) => html`<${ResponseItem} key=${x.id} r=${x} />`)}</ul>`}
       ${r.missing.length === 0 ? null : html`
         <p class="missing">Waiting for: ${r.missing.map((a, i) => {

@@ -2,7 +2,8 @@
 // it as this node, as `mesh consensus set` does.
 import { Component, html } from '../html.js';
 import { errorText } from '../api.js';
-import { iso, visible, when } from '../format.js';
+import { iso, when } from '../format.js';
+import { Text } from './text.js';
 
 export class VerdictForm extends Component {
   state = { busy: false, error: null, saved: false };
@@ -34,8 +35,8 @@ export class VerdictForm extends Component {
         <h4>Verdict</h4>
         ${v === null ? html`<p class="muted">No verdict yet.</p>` : html`
           <div class="current-verdict">
-            <p class="verdict-text text">${visible(v.verdict)}</p>
-            ${v.summary === null || v.summary === '' ? null : html`<pre class="text summary">${visible(v.summary)}</pre>`}
+            <p class="verdict-text text"><${Text} value=${v.verdict} /></p>
+            ${v.summary === null || v.summary === '' ? null : html`<pre class="text summary"><${Text} value=${v.summary} /></pre>`}
             <p class="muted">set by ${v.setBy}, <time datetime=${iso(v.setAt)}>${when(v.setAt)}</time>, round ${v.round}, on ${v.basis.length} answer(s)</p>
           </div>`}
         <form class="verdict-form" onSubmit=${this.submit}>

@@ -36,6 +36,7 @@ export const DASHBOARD_APP_FILES: readonly string[] = [
   'views/messages-view.js',
   'views/peers-view.js',
   'views/round-view.js',
+  'views/text.js',
   'views/verdict-form.js',
 ];
 
