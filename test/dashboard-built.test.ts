@@ -22,15 +22,14 @@ test('the built mesh serve serves the dashboard from dist/', async (t) => {
   try {
     const alpha = cluster.node('alpha');
     const daemon = await spawnDaemon(['--home', alpha.home, '--port', String(alpha.port), '--api-port', '0'], { bin: BUILT_MESH_BIN, timeoutMs: 30_000 });
-    const api = daemon.apiUrl;
-    assert.ok(api !== null, daemon.stdout);
+    const api: string = daemon.apiUrl ?? assert.fail(`no API URL in: ${daemon.stdout}`);
     for (const name of DASHBOARD_APP_FILES) {
-      const r = await fetch(`${api}${name === 'index.html' ? '/' : `/assets/app/${name}`}`);
+      const r: Response = await fetch(`${api}${name === 'index.html' ? '/' : `/assets/app/${name}`}`);
       assert.equal(r.status, 200, name);
       assert.ok(Buffer.from(await r.arrayBuffer()).equals(readFileSync(join(REPO_ROOT, 'dist', 'dashboard', name))), `${name} from dist/dashboard`);
     }
     for (const name of ['preact.mjs', 'htm.mjs']) {
-      const r = await fetch(`${api}/assets/vendor/${name}`);
+      const r: Response = await fetch(`${api}/assets/vendor/${name}`);
       assert.equal(r.status, 200, name);
       assert.ok((await r.arrayBuffer()).byteLength > 500, name);
     }
