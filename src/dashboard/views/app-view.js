@@ -7,6 +7,9 @@ import { LanesView } from './lanes-view.js';
 import { MessagesView } from './messages-view.js';
 import { PeersView } from './peers-view.js';
 
+/** How often relative times ("2 min ago") are redrawn. */
+export const CLOCK_TICK_MS = 15_000;
+
 const CONNECTION_TEXT = {
   connecting: 'connecting…',
   live: 'live',
@@ -30,10 +33,13 @@ function Header({ state }) {
 export class AppView extends Component {
   componentDidMount() {
     this.unsubscribe = this.props.store.subscribe(() => this.forceUpdate());
+    // "12 s ago" ages without events.
+    this.ticker = setInterval(() => this.forceUpdate(), CLOCK_TICK_MS);
   }
 
   componentWillUnmount() {
     this.unsubscribe?.();
+    clearInterval(this.ticker);
   }
 
   render({ store }) {
