@@ -235,4 +235,24 @@ describe('the dashboard in a real browser', { skip: missing ?? false }, () => {
     await narrow.close();
     assert.deepEqual(browser.problems, []);
   });
+
+  test('after the daemon restarts the page resumes from its last event and catches up on what it missed', async (t) => {
+    const port = Number(new URL(api).port);
+    const before = browser.problems.length;
+    const healthReads = (): number => browser.requests.filter((u) => u.endsWith('/api/health')).length;
+    const loadsBefore = healthReads();
+    await alpha.daemon?.stop();
+    await page.locator('[data-connection="reconnecting"]').waitFor({ timeout: LIVE_MS });
+    // While the daemon is down, the CLI changes the conversation (an event in the log nobody streams).
+    const closed = await alpha.mesh(['conv', 'close', conv, 'closed while the page was away']);
+    assert.equal(closed.code, 0, closed.stderr);
+    await alpha.serve({ api: port, timeoutMs: 60_000 });
+    await page.locator('[data-connection="live"]').waitFor({ timeout: LIVE_MS });
+    await card(page, conv).and(page.locator('[data-status="closed"]')).waitFor({ timeout: LIVE_MS });
+    assert.match(await card(page, conv).locator('.card-body .facts').textContent() ?? '', /closed while the page was away/);
+    assert.equal(healthReads(), loadsBefore, 'EventSource reconnected by itself with Last-Event-ID: the page did not start over');
+    await snap(t, 'resumed-after-restart');
+    // Only the refused connections while the daemon was down.
+    assert.deepEqual(browser.problems.slice(before).filter((p) => !/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(p)), []);
+  });
 });
