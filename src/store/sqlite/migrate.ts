@@ -2,6 +2,7 @@ import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { migration0001Init } from './migrations/0001-init.ts';
 import { migration0002SealedAttachments } from './migrations/0002-sealed-attachments.ts';
 import { migration0003Conversations } from './migrations/0003-conversations.ts';
+import { migration0004Fleet } from './migrations/0004-fleet.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
 export interface Migration {
@@ -15,6 +16,7 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'init', sql: migration0001Init },
   { version: 2, name: 'sealed-attachments', sql: migration0002SealedAttachments },
   { version: 3, name: 'conversations', sql: migration0003Conversations },
+  { version: 4, name: 'fleet', sql: migration0004Fleet },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
