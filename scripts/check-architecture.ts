@@ -13,19 +13,20 @@ const allowed: Record<string, readonly string[]> = {
   delivery: ['protocol', 'ports', 'crypto'],
   inbound: ['protocol', 'ports', 'crypto'],
   conversations: ['protocol', 'ports'],
+  fleet: ['protocol', 'ports'],
   discovery: ['protocol', 'ports', 'crypto'],
   alerts: ['protocol', 'ports'],
   store: ['protocol', 'ports'],
   transports: ['protocol', 'ports', 'crypto'],
-  node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
+  node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'discovery', 'alerts', 'store', 'transports'],
   server: ['protocol', 'ports', 'node'],
   cli: ['protocol', 'ports', 'node', 'server'],
-  testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts', 'store', 'transports'],
+  testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'discovery', 'alerts', 'store', 'transports'],
   'index.ts': ['protocol', 'ports', 'crypto', 'node'],
 };
 /** Node built-ins that only adapters, the composition root, the daemon and the CLI may use. */
 const ioModules = ['node:http', 'node:https', 'node:sqlite', 'node:child_process', 'node:net'];
-const pureLayers = new Set(['protocol', 'ports', 'delivery', 'inbound', 'conversations', 'discovery', 'alerts']);
+const pureLayers = new Set(['protocol', 'ports', 'delivery', 'inbound', 'conversations', 'fleet', 'discovery', 'alerts']);
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
