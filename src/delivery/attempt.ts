@@ -43,6 +43,8 @@ export interface AttemptOutcome {
   reason?: string;
   /** queued: when the next attempt is due; busy: when the other worker's lease ends. */
   nextAttemptAt?: number;
+  /** delivered: the relay it was handed to (the peer could not be reached directly). */
+  via?: string;
 }
 
 /** True when the outcome came from a request that reached the transport (not held, purged or refused locally). */
@@ -192,7 +194,7 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
     ctx.logger.debug('message delivered', { id, peer: msg.peer, status: result.status, attempts, via: route.via });
     const event: MeshEvent = { type: 'message.delivered', id, peer: msg.peer, attempts, status: result.status ?? 0, ...(route.via === null ? {} : { via: route.via }) };
     report(ctx, msg, route.via === null ? 'sent' : `relayed_via_${route.via}`, done, `http_${String(result.status)}; attempt ${attempts}${via}`, event, header);
-    return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }) };
+    return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }), ...(route.via === null ? {} : { via: route.via }) };
   }
 
   if (c.verdict === 'throttled') {

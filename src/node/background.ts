@@ -1,14 +1,15 @@
 /**
  * What `mesh serve` runs besides the HTTP receiver: the outbox worker (retries, dead-letter
  * auto-replay), the hand-off worker (inbox → local agent), the conversation scheduler (round and
- * conversation time-outs, escalation steps) and housekeeping. `stop()` waits for in-flight work,
- * so SIGTERM loses nothing.
+ * conversation time-outs, escalation steps), the fleet prober (health probes, relay elections:
+ * fleet/) and housekeeping. `stop()` waits for in-flight work, so SIGTERM loses nothing.
  */
 import { startOutboxWorker } from '../delivery/outbox-worker.ts';
 import { startHandOffWorker, type HandOffWorker } from './hand-off-worker.ts';
 import { runHousekeeping } from './housekeeping.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { conversationsOf } from './node-conversations.ts';
+import { fleetOf } from './node-fleet.ts';
 import { agentDeliveryOf } from './node-inbound.ts';
 import { startTicker } from './ticker.ts';
 
@@ -17,6 +18,8 @@ export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 export interface Background {
   /** Something new arrived (inbound message): look at the hand-off queue now. */
   kickHandOff(): void;
+  /** Something was queued for sending (a relayed envelope to forward): look at the outbox now. */
+  kickOutbox(): void;
   stop(): Promise<void>;
 }
 
@@ -37,6 +40,14 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     nextDueAt: () => conversations.nextDueAt(),
     run: () => conversations.tick(),
   });
+  const fleet = fleetOf(node);
+  const prober = startTicker({
+    name: 'fleet prober',
+    clock: node.clock,
+    logger: node.logger,
+    nextDueAt: () => fleet.nextDueAt(),
+    run: () => fleet.tick(),
+  });
   const housekeep = (): void => {
     try {
       const r = runHousekeeping(node);
@@ -50,9 +61,11 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
   timer.unref();
   return {
     kickHandOff: () => handOff.kick(),
+    kickOutbox: () => outbox.kick(),
     stop: async () => {
       clearInterval(timer);
-      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop()]);
+      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop(), prober.stop()]);
+      await fleet.settled();
     },
   };
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
+import { isValidAgentName } from '../protocol/names.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
 
@@ -23,6 +24,14 @@ export interface NodeConfig {
   handler: { command: string[]; timeoutMs: number } | null;
   openclaw: { gatewayUrl: string; hookToken: string; allowedSessionKeyPrefixes: string[]; agentId: string | null; timeoutMs: number } | null;
   retention: { auditDays: number; deliveredDays: number; inboxDays: number; eventsDays: number };
+  /**
+   * Peer health and relay failover (fleet/). `hub`: null = the first registry agent with role "hub".
+   * `relay`: null = forward relayed envelopes only when this node's role is relay, sre or hub.
+   */
+  fleet: {
+    probeIntervalMs: number; probeTimeoutMs: number; unreachableAfterFailures: number; latencySamples: number;
+    electionHoldMs: number | null; announceTtlSeconds: number; hub: string | null; relay: boolean | null;
+  };
 }
 
 export function defaultNodeConfig(): NodeConfig {
@@ -36,6 +45,10 @@ export function defaultNodeConfig(): NodeConfig {
     handler: null,
     openclaw: null,
     retention: { auditDays: 30, deliveredDays: 7, inboxDays: 30, eventsDays: 7 },
+    fleet: {
+      probeIntervalMs: 30_000, probeTimeoutMs: 5_000, unreachableAfterFailures: 3, latencySamples: 20,
+      electionHoldMs: null, announceTtlSeconds: 300, hub: null, relay: null,
+    },
   };
 }
 
@@ -87,7 +100,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -96,6 +109,14 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const h = r.section(raw, 'handler', ['command', 'timeoutMs']);
   const oc = r.section(raw, 'openclaw', ['gatewayUrl', 'hookToken', 'allowedSessionKeyPrefixes', 'agentId', 'timeoutMs']);
   const rt = r.section(raw, 'retention', ['auditDays', 'deliveredDays', 'inboxDays', 'eventsDays']);
+  const fl = r.section(raw, 'fleet', [
+    'probeIntervalMs', 'probeTimeoutMs', 'unreachableAfterFailures', 'latencySamples', 'electionHoldMs', 'announceTtlSeconds', 'hub', 'relay',
+  ]);
+  const hub = fl?.['hub'];
+  if (hub !== undefined && hub !== null && (typeof hub !== 'string' || !isValidAgentName(hub))) r.fail('fleet.hub', 'an agent name or null');
+  const relay = fl?.['relay'];
+  if (relay !== undefined && relay !== null && typeof relay !== 'boolean') r.fail('fleet.relay', 'true, false or null');
+  const hold = fl?.['electionHoldMs'];
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -149,6 +170,16 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       deliveredDays: r.int(rt, 'retention', 'deliveredDays', d.retention.deliveredDays, 1, 3650),
       inboxDays: r.int(rt, 'retention', 'inboxDays', d.retention.inboxDays, 1, 3650),
       eventsDays: r.int(rt, 'retention', 'eventsDays', d.retention.eventsDays, 1, 3650),
+    },
+    fleet: {
+      probeIntervalMs: r.int(fl, 'fleet', 'probeIntervalMs', d.fleet.probeIntervalMs, 100, 86_400_000),
+      probeTimeoutMs: r.int(fl, 'fleet', 'probeTimeoutMs', d.fleet.probeTimeoutMs, 50, 600_000),
+      unreachableAfterFailures: r.int(fl, 'fleet', 'unreachableAfterFailures', d.fleet.unreachableAfterFailures, 1, 1000),
+      latencySamples: r.int(fl, 'fleet', 'latencySamples', d.fleet.latencySamples, 1, 1000),
+      electionHoldMs: hold === undefined || hold === null ? null : r.int(fl, 'fleet', 'electionHoldMs', 0, 0, 86_400_000),
+      announceTtlSeconds: r.int(fl, 'fleet', 'announceTtlSeconds', d.fleet.announceTtlSeconds, 60, 86_400),
+      hub: typeof hub === 'string' ? hub : null,
+      relay: typeof relay === 'boolean' ? relay : null,
     },
   };
   if (cfg.inbound.handOff === 'handler' && cfg.handler === null) r.fail('handler', 'set when inbound.handOff is "handler"');

@@ -30,4 +30,6 @@ export const commands: CommandEntry[] = [
   { name: 'export', group: 'Delivery', summary: 'export the audit trail as JSON or CSV with filters', load: async () => (await import('./export.ts')).command },
   { name: 'openclaw', group: 'Daemon', summary: 'connect this node to a local OpenClaw gateway: setup', load: async () => (await import('./openclaw.ts')).command },
   { name: 'serve', group: 'Daemon', summary: 'run the node daemon: receiver, outbox worker, scheduler', load: async () => (await import('./serve.ts')).command },
+  { name: 'status', group: 'Fleet', summary: 'the fleet at a glance: peers, latency, circuits, routes, relay, queue (--compact, --json, --watch)', load: async () => (await import('./status.ts')).command },
+  { name: 'discover', group: 'Fleet', summary: 'peer health and relay failover: status | probe | routes | elect', load: async () => (await import('./discover.ts')).command },
 ];
