@@ -49,7 +49,7 @@ describe('relay failover through network namespaces', { skip: unavailable ?? fal
         return same && pred(first) ? first : undefined;
       }, 250);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last seen: ${JSON.stringify(last.map((r) => [r.agent, r.epoch, r.relay, r.electedBy]))}`);
+      throw new Error(`${(e as Error).message}; last seen: ${JSON.stringify(last.map((r) => [r.agent, r.epoch, r.relay, r.electedBy]))}`, { cause: e });
     }
   }
   const live = (): FleetNode[] => fleet.nodes.filter((n) => n.name !== 'hub');

@@ -19,6 +19,7 @@ function screen(writes: readonly string[]): string[] {
   let i = 0;
   while (i < text.length) {
     const rest = text.slice(i);
+    // eslint-disable-next-line no-control-regex -- the escapes are what this screen model reads
     const csi = /^\x1b\[(\??)(\d*)([A-Za-z])/.exec(rest);
     if (csi) {
       const [all, priv, n, cmd] = csi;
