@@ -12,7 +12,8 @@ import { childEnv, describeRun, killGroup, MESH_BIN, REPO_ROOT, track } from './
 interface PeerView { name: string; endpoint: string; status: string; medianMs: number | null; p95Ms: number | null; samples: number; failures: number; circuit: string; route: string; via: string | null; meshNode: boolean | null; forwards: boolean }
 interface Status { agent: string; hub: { name: string | null; status: string }; relay: string | null; epoch: number; electedBy: string | null; peers: PeerView[]; recent: { id: string | null; direction: string; to: string | null }[] }
 
-const FLEET = { probeIntervalMs: 300, probeTimeoutMs: 1_000, unreachableAfterFailures: 2, electionHoldMs: 0 };
+// A generous probe time-out: on a loaded machine a live hub must not look hung (a killed one is refused at once).
+const FLEET = { probeIntervalMs: 300, probeTimeoutMs: 5_000, unreachableAfterFailures: 2, electionHoldMs: 0 };
 
 describe('mesh status and mesh discover (three daemons on loopback)', () => {
   let cluster: MeshCluster;
@@ -58,7 +59,7 @@ describe('mesh status and mesh discover (three daemons on loopback)', () => {
     });
     assert.equal(s.agent, 'alpha');
     assert.deepEqual(s.hub, { name: 'hub', status: 'up' });
-    assert.deepEqual([s.relay, s.epoch], [null, 0]);
+    assert.equal(s.relay, null);
     assert.deepEqual(s.peers.map((p) => [p.name, p.status, p.circuit, p.route]), [['hub', 'up', 'closed', 'direct'], ['gamma', 'up', 'closed', 'direct']]);
     const compact = await alpha.mesh(['status', '--compact']);
     assert.equal(compact.code, 0, describeRun(compact));
@@ -85,7 +86,8 @@ describe('mesh status and mesh discover (three daemons on loopback)', () => {
       const id = sent.results[0]?.id;
       assert.equal(sent.results[0]?.status, 'delivered');
       const seen = await waitFor('a snapshot showing the message', 20_000, () => snapshots.find((s) => s.recent.some((m) => m.id === id)));
-      assert.deepEqual(seen.recent.find((m) => m.id === id), { ...seen.recent.find((m) => m.id === id), direction: 'out', to: 'gamma' });
+      const shown = seen.recent.find((m) => m.id === id);
+      assert.deepEqual([shown?.direction, shown?.to], ['out', 'gamma']);
     } finally {
       killGroup(child, 'SIGINT');
     }

@@ -67,6 +67,9 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   function peerSchedule(now: number): PeerSlot[] {
     for (const [peer, until] of ctx.peerHolds) if (until <= now) ctx.peerHolds.delete(peer);
     return ctx.store.outbox.duePerPeer().map(({ peer, nextDueAt }) => {
+      // A peer that left the registry is sent nothing: its messages are dead-lettered (unknown_peer)
+      // when due, not after its circuit's cool-down.
+      if (ctx.peers.get(peer) === null) return { peer, at: nextDueAt, limit: ctx.options.maxConcurrentPerPeer };
       // A peer reached through the relay is paced by the relay's circuit and holds.
       const { gate } = routeOf(ctx, peer, null, now);
       const held = ctx.peerHolds.get(gate) ?? Number.NEGATIVE_INFINITY;
