@@ -63,7 +63,9 @@ describe('mesh status and mesh discover (three daemons on loopback)', () => {
     assert.deepEqual(s.peers.map((p) => [p.name, p.status, p.circuit, p.route]), [['hub', 'up', 'closed', 'direct'], ['gamma', 'up', 'closed', 'direct']]);
     const compact = await alpha.mesh(['status', '--compact']);
     assert.equal(compact.code, 0, describeRun(compact));
-    assert.match(compact.stdout, /^MESH alpha \| peers 2\/2 up \| queue 0 \| dead 0 \| circuits all closed \| hub hub \(up\) \| relay none \| msgs out \d+ in \d+\n$/);
+    // Daemons start one after another: a node that probed the hub before it listened may have elected
+    // a relay and ended it again (`relay none #2`); what counts is that no relay is followed now.
+    assert.match(compact.stdout, /^MESH alpha \| peers 2\/2 up \| queue 0 \| dead 0 \| circuits all closed \| hub hub \(up\) \| relay none( #\d+)? \| msgs out \d+ in \d+\n$/);
   });
 
   test('status --watch (not a terminal) prints a new snapshot when something happens', async () => {
