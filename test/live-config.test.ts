@@ -46,8 +46,10 @@ describe('a running daemon applies configuration changes to the next message', {
     cluster = await MeshCluster.create({
       agents: ['alpha', 'beta', 'gamma'],
       signing: false,
-      // Short retry delays so the worker's attempts come within the test's patience.
-      config: { delivery: { retryDelaysMs: [0, 300, 600, 1000, 1000, 1000, 1000, 1000] } },
+      // Short retry delays so the worker's attempts come within the test's patience; a short circuit
+      // cool-down too: the daemon's health probes of a peer that is down open its circuit (breaker
+      // evidence), and a replay waits for the cool-down like any request.
+      config: { delivery: { retryDelaysMs: [0, 300, 600, 1000, 1000, 1000, 1000, 1000], breakerCooldownMs: 2_000 } },
     });
     alpha = cluster.node('alpha');
     beta = cluster.node('beta');

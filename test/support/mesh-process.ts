@@ -70,7 +70,13 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with each complete stdout line as it arrives (progress of a long-running child). */
   onLine?: (line: string) => void;
+  /** Runs the command through a wrapper, e.g. `ip netns exec <ns>` (test/support/netns-lab.ts). */
+  wrap?: CommandWrapper;
 }
+
+/** Puts a command behind another one that execs it (same pid), e.g. `ip netns exec <ns> <command> …`. */
+export type CommandWrapper = (command: string, args: readonly string[]) => { command: string; args: string[] };
+const unwrapped: CommandWrapper = (command, args) => ({ command, args: [...args] });
 
 /** This process's environment for a child `mesh`: NO_COLOR, and MESH_HOME/MESH_HANDLER only when given. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -88,7 +94,8 @@ export function runMesh(args: readonly string[], opts: RunOptions = {}): Promise
 /** Runs `node <script> <args>` to completion, like runMesh. */
 export function runNodeScript(script: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
   const started = performance.now();
-  const child = spawn(process.execPath, [script, ...args], {
+  const run = (opts.wrap ?? unwrapped)(process.execPath, [script, ...args]);
+  const child = spawn(run.command, run.args, {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -173,6 +180,7 @@ export class DaemonProcess {
   async stop(timeoutMs = 10_000): Promise<ExitInfo & { ms: number; forced: boolean }> {
     const started = performance.now();
     if (!this.running) return { ...(await this.exited), ms: 0, forced: false };
+    this.child.kill('SIGCONT'); // a paused daemon would not see SIGTERM until resumed
     this.child.kill('SIGTERM');
     let forced = false;
     const timer = setTimeout(() => {
@@ -182,6 +190,16 @@ export class DaemonProcess {
     const info = await this.exited;
     clearTimeout(timer);
     return { ...info, ms: Math.round(performance.now() - started), forced };
+  }
+
+  /** SIGSTOP: the daemon hangs (its port still accepts connections, nothing answers), as a stuck peer. */
+  pause(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    if (this.running) this.child.kill('SIGCONT');
   }
 
   /** kill -9 of the daemon process only (its handler children live on, as after a real crash). */
@@ -200,9 +218,10 @@ const API_RE = /API and dashboard on (http:\/\/[^;\s]+)/;
  * (`--no-api`: test daemons must not compete for its default port) unless `args` set `--api-port`
  * or `--no-api` themselves.
  */
-export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DaemonProcess> {
+export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
   const apiArgs = args.includes('--api-port') || args.includes('--no-api') ? [] : ['--no-api'];
-  const child = spawn(process.execPath, [MESH_BIN, 'serve', ...args, ...apiArgs], {
+  const run = (opts.wrap ?? unwrapped)(process.execPath, [MESH_BIN, 'serve', ...args, ...apiArgs]);
+  const child = spawn(run.command, run.args, {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
