@@ -120,6 +120,7 @@ test('a harmless change to the hook body (whitespace around the wrapper) is acce
     fc.property(signedMessage, (wire) => {
       const expected = parseEnvelope(toPlain(parseOrdered(wire)));
       const spaced = wrapForHook(wire).replace(/^\{"message":/, '{ "message" : ').replace(/\}$/, ' }');
+      assert.notEqual(spaced, wrapForHook(wire), 'the body was changed');
       const r = freshPipeline().handle({ pathSender: 'alpha', bodyText: spaced, wrapped: true });
       assert.equal(r.status, 202);
       assert.deepEqual(r.envelope, expected);
