@@ -67,6 +67,9 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   function peerSchedule(now: number): PeerSlot[] {
     for (const [peer, until] of ctx.peerHolds) if (until <= now) ctx.peerHolds.delete(peer);
     return ctx.store.outbox.duePerPeer().map(({ peer, nextDueAt }) => {
+      // A peer no longer in the registry gets nothing sent (its messages dead-letter as
+      // unknown_peer), so neither its circuit nor its holds have anything to protect.
+      if (ctx.peers.get(peer) === null) return { peer, at: nextDueAt, limit: ctx.options.maxConcurrentPerPeer };
       const held = ctx.peerHolds.get(peer) ?? Number.NEGATIVE_INFINITY;
       const b = breaker.state(peer, now);
       if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: ctx.options.maxConcurrentPerPeer };
@@ -81,7 +84,8 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
 
   /**
    * Claims due messages peer by peer: at most the peer's limit and `maxConcurrent` in all. Peers
-   * whose circuit is open or who asked us to wait are not claimed at all (no lease, no audit row).
+   * whose circuit is open or who asked us to wait are not claimed at all (no lease, no audit row),
+   * unless they left the registry.
    * The starting peer rotates each tick so one peer's backlog cannot starve the others.
    */
   function claimBatch(now: number): OutboxMessage[] {
