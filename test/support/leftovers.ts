@@ -1,7 +1,7 @@
 /**
- * Finding and naming the processes a test run left behind. Side-effect free, so that the test
- * runner's own process (the suite's global setup) can use it without taking on process-group.ts's
- * exit and signal handlers.
+ * Finding and naming the processes a test run left behind. Side-effect free, so that the run's
+ * final check (scripts/run-tests.ts) can use it without taking on process-group.ts's exit and
+ * signal handlers.
  *
  * Every process the suite starts inherits markers in its environment (see process-group.ts):
  * MESH_TEST_RUN (one id per `npm test`), MESH_TEST_OWNER (the test process that started it) and
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { commandLine, environValue, type ProcInfo } from './proc-table.ts';
 
-/** Set by the suite's global setup to one id per `npm test`; every process of the run inherits it. */
+/** Set by scripts/run-tests.ts to one id per test run; every process of the run inherits it. */
 export const TEST_RUN_ENV = 'MESH_TEST_RUN';
 /** `<pid>:<start>` of the test process that spawned (directly or not) the process carrying it. */
 export const TEST_OWNER_ENV = 'MESH_TEST_OWNER';

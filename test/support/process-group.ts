@@ -13,21 +13,23 @@
  *   are turned into an exit with status 128+n so 'exit' listeners run), every registered group still
  *   running, its descendants, and every process carrying this process's owner marker are SIGKILLed,
  *   synchronously. Only a SIGKILL of this process itself skips that; the suite's final leak check
- *   (suite-global-setup.ts) catches what it leaves.
- * - In a test file run by `node --test`, a root `after` hook fails the file, naming each process it
- *   started that is still running once its tests are done (after a grace period for processes that
- *   are ending on their own), and kills them.
+ *   (scripts/run-tests.ts) catches what it leaves.
+ * - A test file (run by `node --test`) that exits normally with processes of its own still running
+ *   fails: after a grace period for processes ending on their own, each is named on stderr and the
+ *   exit status becomes 1, which the runner reports as a failure of that file. This happens at
+ *   'exit', after every hook of the file has run (its own clean-up included); `--test-force-exit`
+ *   (package.json) makes the file exit once its tests are done even if a leaked child would keep
+ *   its event loop alive.
  *
  * Markers: this process puts MESH_TEST_OWNER (its pid and start time) and MESH_TEST_FILE (the test
  * file) into its own environment, so every descendant inherits them however it was spawned, even
- * after it is re-parented; MESH_TEST_RUN comes from the suite's global setup. Linux-only (/proc).
+ * after it is re-parented; MESH_TEST_RUN comes from scripts/run-tests.ts. Linux-only (/proc).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
-import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeProcs, leftovers, repoRelative, TEST_FILE_ENV, TEST_OWNER_ENV, TEST_RUN_ENV } from './leftovers.ts';
+import { describeProcs, repoRelative, TEST_FILE_ENV, TEST_OWNER_ENV, TEST_RUN_ENV } from './leftovers.ts';
 import { isSameProcessAlive, ownStart, processTree, processesWithEnv, readProc, type ProcInfo } from './proc-table.ts';
 import { LEFTOVER_GRACE_MS } from './timeouts.ts';
 
@@ -53,7 +55,9 @@ if (!process.env[TEST_FILE_ENV] && process.argv[1] !== undefined) {
 
 /** Leaders of the groups this process started and has not seen exit yet (as first seen in /proc). */
 const live = new Map<number, ProcInfo | undefined>();
-let fileDone = false;
+/** Set when a signal ends this process: what is left then is killed, not reported. */
+let interrupted = false;
+const asTestFile = process.env['NODE_TEST_CONTEXT'] !== undefined && TEST_FILE_RE.test(process.argv[1] ?? '');
 
 /** Signals group `pgid`; false when no such group exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -99,9 +103,34 @@ export function killAllGroups(): void {
   live.clear();
 }
 
-process.on('exit', killAllGroups);
+/** Blocks this thread for `ms` (only for exit paths, where nothing else can run anyway). */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * At the normal exit of a test file: what it started and is still running after LEFTOVER_GRACE_MS
+ * (polled, so nothing is waited for when nothing is left) is named on stderr, and the file fails.
+ */
+function reportLeftovers(): void {
+  const deadline = performance.now() + LEFTOVER_GRACE_MS;
+  let left = ours();
+  while (left.length > 0 && performance.now() < deadline) {
+    blockFor(100);
+    left = ours();
+  }
+  if (left.length === 0) return;
+  process.stderr.write(`\n✖ ${left.length} process(es) started by ${process.env[TEST_FILE_ENV] || 'this test file'} were still running when its tests had finished (now killed):\n${describeProcs(left)}\n`);
+  process.exitCode = 1;
+}
+
+process.on('exit', () => {
+  if (asTestFile && !interrupted) reportLeftovers();
+  killAllGroups();
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => {
+    interrupted = true;
     killAllGroups();
     // Exit (rather than re-raise) so that 'exit' listeners, e.g. state-dir clean-up, still run.
     process.exit(128 + constants.signals[sig]);
@@ -114,7 +143,6 @@ export function registerChild(child: ChildProcess): void {
   if (pid === undefined) return;
   live.set(pid, readProc(pid));
   child.once('exit', () => live.delete(pid));
-  if (fileDone) killTree(pid);
 }
 
 /**
@@ -258,18 +286,4 @@ export async function terminateGroup(g: GroupChild, o: TerminateOptions): Promis
 export async function stopGroup(g: GroupChild, graceMs = 10_000): Promise<void> {
   const { survivors } = await terminateGroup(g, { graceMs });
   if (survivors.length > 0) throw new Error(`processes of group ${g.pgid} survived SIGKILL: ${survivors.map((p) => p.pid).join(', ')}`);
-}
-
-async function checkFileLeftovers(): Promise<void> {
-  const left = await leftovers(ours, LEFTOVER_GRACE_MS);
-  fileDone = true;
-  if (left.length === 0) return;
-  const text = describeProcs(left);
-  killAllGroups();
-  throw new Error(`${left.length} process(es) started by ${process.env[TEST_FILE_ENV] ?? 'this test file'} were still running when its tests had finished (now killed):\n${text}`);
-}
-
-// Only in a test file's own process: a script that a test spawns inherits NODE_TEST_CONTEXT too.
-if (process.env['NODE_TEST_CONTEXT'] !== undefined && TEST_FILE_RE.test(process.argv[1] ?? '')) {
-  after(checkFileLeftovers);
 }
