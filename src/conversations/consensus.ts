@@ -74,7 +74,9 @@ function majorityOf(inputs: readonly ConsensusInput[], values: readonly Consensu
   const groups = new Map<string, { value: string; agents: string[] }>();
   values.forEach((v, i) => {
     const key = valueKey(v);
-    const g = groups.get(key) ?? { value: valueText(v), agents: [] };
+    // Numbers that count as the same answer print as their common (rounded) value, so the order of
+    // the answers cannot decide which of them names the group.
+    const g = groups.get(key) ?? { value: valueText(typeof v === 'number' ? round2(v) : v), agents: [] };
     g.agents.push(inputs[i]?.agent ?? '');
     groups.set(key, g);
   });
