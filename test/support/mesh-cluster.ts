@@ -5,7 +5,7 @@
  * tests start, stop (SIGTERM) and crash (SIGKILL). `close()` kills every daemon and removes the homes;
  * call it in `after`/`finally`.
  *
- * Set-up runs about N² short CLI processes (30 for 4 nodes without encryption, 42 with). Commands on
+ * Set-up runs about N² short CLI processes (28 for 4 nodes, 40 with encryption keys too). Commands on
  * one home run one after another, in the order a user would type them; commands on different homes
  * run in parallel, at most CLUSTER_SETUP_PARALLELISM at a time (each is a Node start, CPU-bound).
  */
