@@ -4,9 +4,9 @@
 // suite and leaked. Each is given a grace period to end on its own, then named (pid, test file,
 // command line) and killed, and the run fails.
 //
-// The check is a step after the runner rather than its global teardown because `--test-force-exit`
-// (which keeps a leaked child from holding a test file, and so the runner, alive) also cuts an async
-// teardown short. Children get Node's module compile cache (test/support/compile-cache.ts).
+// The check is a step after the runner rather than the runner's own global teardown, so that it
+// also runs when the runner was interrupted or killed. Children get Node's module compile cache
+// (test/support/compile-cache.ts).
 //
 // Exit status: the runner's, or 1 when something was left running; 128+n when stopped by signal n.
 import { spawn } from 'node:child_process';

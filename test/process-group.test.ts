@@ -3,8 +3,8 @@
  * in scripts/run-tests.ts), checked on real processes: a test file that leaves a child running
  * fails and names it; a before() that times out after starting a daemon still lets the file end, and
  * leaves nothing; SIGTERM to a test process takes its groups and their descendants with it; and a
- * child whose test process was killed -9 is found, named and killed by the final check. Nested runs
- * use the runner flags of package.json. The fixtures are in test/fixtures/process-group/.
+ * child whose test process was killed -9 is found, named and killed by the final check. The fixtures
+ * are in test/fixtures/process-group/.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -36,9 +36,8 @@ async function noneLeft(token: string): Promise<void> {
   await waitFor(`no process carrying ${token}`, CHILD_PROCESS_TIMEOUT_MS, () => (carrying(token).length === 0 ? true : undefined));
 }
 
-/** `node --test` with npm test's --test-force-exit (a leaked handle cannot keep a file alive). */
 function nestedTestRun(args: readonly string[], token: string) {
-  return runToEnd(process.execPath, ['--test', '--test-reporter=spec', '--test-force-exit', ...args], { env: nestedEnv(token), timeoutMs: CHILD_PROCESS_TIMEOUT_MS });
+  return runToEnd(process.execPath, ['--test', '--test-reporter=spec', ...args], { env: nestedEnv(token), timeoutMs: CHILD_PROCESS_TIMEOUT_MS });
 }
 
 describe('process groups and leak checks of the test suite', { timeout: SUITE_TIMEOUT_MS }, () => {
@@ -86,7 +85,7 @@ describe('process groups and leak checks of the test suite', { timeout: SUITE_TI
 
   test('a child whose test process was killed -9 is named and killed by the run\'s final check, which fails the run', async () => {
     const token = `leak-probe-${randomUUID()}`;
-    const r = await runToEnd(process.execPath, [RUN_TESTS, '--test-reporter=spec', '--test-force-exit', fixture('killed-hard.fixture.ts')], {
+    const r = await runToEnd(process.execPath, [RUN_TESTS, '--test-reporter=spec', fixture('killed-hard.fixture.ts')], {
       env: nestedEnv(token), timeoutMs: CHILD_PROCESS_TIMEOUT_MS,
     });
     const out = r.stdout + r.stderr;

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { withCompileCache } from './compile-cache.ts';
-import { killAllGroups, killTree, registerChild, signalGroup, spawnGroup, terminateGroup, type GroupChild } from './process-group.ts';
+import { keepAliveUntil, killAllGroups, killTree, registerChild, signalGroup, spawnGroup, terminateGroup, type GroupChild } from './process-group.ts';
 import { CLI_RUN_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS } from './timeouts.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -184,7 +184,7 @@ export class DaemonProcess {
   /** kill -9 of the daemon process only (its handler children live on, as after a real crash). */
   async crash(): Promise<ExitInfo> {
     if (this.running) this.child.kill('SIGKILL');
-    return this.exited;
+    return keepAliveUntil(this.exited);
   }
 }
 

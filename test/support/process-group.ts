@@ -17,9 +17,13 @@
  * - A test file (run by `node --test`) that exits normally with processes of its own still running
  *   fails: after a grace period for processes ending on their own, each is named on stderr and the
  *   exit status becomes 1, which the runner reports as a failure of that file. This happens at
- *   'exit', after every hook of the file has run (its own clean-up included); `--test-force-exit`
- *   (package.json) makes the file exit once its tests are done even if a leaked child would keep
- *   its event loop alive.
+ *   'exit', after every hook of the file has run (its own clean-up included).
+ * - So that a leaked child cannot keep a test file (and the runner) alive for ever, children stop
+ *   holding the event loop open once the file's tests are done: a root `after` hook, registered
+ *   here before any of the file's own, unrefs them (and any started later). The file then exits
+ *   when its own clean-up is done, and the check above names and kills what is left.
+ *   (`--test-force-exit` would do the same, but it silently drops the results of the last tests of
+ *   a file: nodejs/node#64833.)
  *
  * Markers: this process puts MESH_TEST_OWNER (its pid and start time) and MESH_TEST_FILE (the test
  * file) into its own environment, so every descendant inherits them however it was spawned, even
@@ -28,6 +32,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeProcs, repoRelative, TEST_FILE_ENV, TEST_OWNER_ENV, TEST_RUN_ENV } from './leftovers.ts';
 import { isSameProcessAlive, ownStart, processTree, processesWithEnv, readProc, type ProcInfo } from './proc-table.ts';
@@ -53,8 +58,10 @@ if (!process.env[TEST_FILE_ENV] && process.argv[1] !== undefined) {
   process.env[TEST_FILE_ENV] = repoRelative(process.argv[1]);
 }
 
-/** Leaders of the groups this process started and has not seen exit yet (as first seen in /proc). */
-const live = new Map<number, ProcInfo | undefined>();
+/** Leaders of the groups this process started and has not seen exit yet (and how /proc first saw them). */
+const live = new Map<number, { child: ChildProcess; proc: ProcInfo | undefined }>();
+/** Set once the test file's tests are done: children no longer keep the event loop alive. */
+let released = false;
 /** Set when a signal ends this process: what is left then is killed, not reported. */
 let interrupted = false;
 const asTestFile = process.env['NODE_TEST_CONTEXT'] !== undefined && TEST_FILE_RE.test(process.argv[1] ?? '');
@@ -83,7 +90,7 @@ function killProcs(procs: Iterable<ProcInfo>): void {
 /** Registered groups still running, their descendants, and every process carrying our marker. */
 function ours(): ProcInfo[] {
   const found = new Map<number, ProcInfo>();
-  for (const [pgid, proc] of live) {
+  for (const [pgid, { proc }] of live) {
     if (proc !== undefined && !isSameProcessAlive(proc)) continue;
     for (const p of processTree(pgid)) found.set(p.pid, p);
   }
@@ -95,7 +102,7 @@ function ours(): ProcInfo[] {
 export function killAllGroups(): void {
   // Descendants first: once a leader dies, its children are re-parented out of reach of processTree.
   const seen = ours();
-  for (const [pgid, proc] of live) {
+  for (const [pgid, { proc }] of live) {
     // Only while the leader lives is the group id certainly ours (ids are reused once a group is empty).
     if (proc === undefined || isSameProcessAlive(proc)) signalGroup(pgid, 'SIGKILL');
   }
@@ -137,12 +144,32 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+/**
+ * `p`, with the event loop kept alive until it settles: a child's exit is awaited safely even after
+ * the child was unref'd (else the process could end while a hook still waits for it).
+ */
+export async function keepAliveUntil<T>(p: Promise<T>): Promise<T> {
+  const timer = setInterval(() => undefined, 60_000);
+  try {
+    return await p;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The child and its pipes stop keeping this process's event loop alive (events still arrive while it is). */
+function unrefChild(child: ChildProcess): void {
+  child.unref();
+  for (const stream of child.stdio) (stream as { unref?: () => void } | null)?.unref?.();
+}
+
 /** Registers a child spawned elsewhere (ideally `detached: true`) to be killed with the others. */
 export function registerChild(child: ChildProcess): void {
   const pid = child.pid;
   if (pid === undefined) return;
-  live.set(pid, readProc(pid));
+  live.set(pid, { child, proc: readProc(pid) });
   child.once('exit', () => live.delete(pid));
+  if (released) unrefChild(child);
 }
 
 /**
@@ -268,7 +295,7 @@ export async function terminateGroup(g: GroupChild, o: TerminateOptions): Promis
       forced = true;
       signalGroup(g.pgid, 'SIGKILL');
     }
-    await g.exited;
+    await keepAliveUntil(g.exited);
   }
   if (forced || !o.spareAfterGracefulExit) {
     signalGroup(g.pgid, 'SIGKILL');
@@ -286,4 +313,13 @@ export async function terminateGroup(g: GroupChild, o: TerminateOptions): Promis
 export async function stopGroup(g: GroupChild, graceMs = 10_000): Promise<void> {
   const { survivors } = await terminateGroup(g, { graceMs });
   if (survivors.length > 0) throw new Error(`processes of group ${g.pgid} survived SIGKILL: ${survivors.map((p) => p.pid).join(', ')}`);
+}
+
+// Only in a test file's own process (a script a test spawns inherits NODE_TEST_CONTEXT too). Root
+// `after` hooks run in the order they were registered, and this one comes before the file's own.
+if (asTestFile) {
+  after(() => {
+    released = true;
+    for (const { child } of live.values()) unrefChild(child);
+  });
 }
