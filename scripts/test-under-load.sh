@@ -50,6 +50,7 @@ sleep 20 # let the load average climb before the first run
 echo "load average after warm-up: $(load1)"
 
 failed=0
+first_count=''
 for run in $(seq "$RUNS"); do
   log="$LOG_DIR/run-$run.log"
   start_load=$(load1)
@@ -70,6 +71,10 @@ for run in $(seq "$RUNS"); do
   [ "$status" -eq 0 ] || { verdict=FAIL; failed=1; }
   printf 'run %s: %s, exit %s, %dm%02ds, load average %s at start, %s at end, %s highest; %s(log %s)\n' \
     "$run" "$verdict" "$status" $((secs / 60)) $((secs % 60)) "$start_load" "$(load1)" "$max_load" "$summary" "$log"
+  # Every run of the same tree reports the same number of tests; fewer means results were lost.
+  count=$(grep -E '^ℹ tests ' "$log" | tail -1 | awk '{print $3}')
+  if [ -z "$first_count" ]; then first_count=$count
+  elif [ "$count" != "$first_count" ]; then echo "  run $run reported $count tests, run 1 reported $first_count"; failed=1; fi
 done
 
 stop_load
