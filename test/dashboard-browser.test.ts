@@ -15,11 +15,12 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { BrowserSession, browserMissing, screenshotDir } from './support/browser.ts';
 import { MeshCluster, type ClusterNode } from './support/mesh-cluster.ts';
+import { BROWSER_UPDATE_TIMEOUT_MS, CLI_WAIT_RUN_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const missing = browserMissing();
-const LIVE_MS = 60_000;
+const LIVE_MS = BROWSER_UPDATE_TIMEOUT_MS;
 
 // What beta answers: markup, a closing script tag, ANSI escapes, a right-to-left override.
 const HOSTILE = '1260 <img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script> \u001b[31mred\u001b[0m \u202Egnp.exe';
@@ -50,7 +51,7 @@ async function waitForLane(page: Page, id: string, lane: string): Promise<void> 
   await page.locator(`[data-lane="${lane}"] article.card[data-conv-id="${id}"]`).waitFor({ timeout: LIVE_MS });
 }
 
-describe('the dashboard in a real browser', { skip: missing ?? false }, () => {
+describe('the dashboard in a real browser', { skip: missing ?? false, timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
   let beta: ClusterNode;
@@ -77,7 +78,7 @@ describe('the dashboard in a real browser', { skip: missing ?? false }, () => {
     for (const n of [beta, gamma]) {
       n.updateConfig({ inbound: { handOff: 'handler' }, handler: { command: [gatedHandler(cluster, n.name, cluster.path(`answer-${n.name}`))], timeoutMs: 300_000 } });
     }
-    await Promise.all([alpha.serve({ api: true, timeoutMs: 60_000 }), beta.serve({ timeoutMs: 60_000 }), gamma.serve({ timeoutMs: 60_000 })]);
+    await Promise.all([alpha.serve({ api: true }), beta.serve(), gamma.serve()]);
     api = alpha.daemon?.apiUrl as string;
     browser = await BrowserSession.open(api);
     page = await browser.page();
@@ -191,7 +192,7 @@ describe('the dashboard in a real browser', { skip: missing ?? false }, () => {
     await other.goto(`${api}/`);
     await other.locator('[data-connection="live"]').waitFor({ timeout: LIVE_MS });
 
-    const asking = gamma.mesh(['request', 'alpha', 'Can you approve deploy 42? <script>alert(1)</script>', '--wait', '120'], { timeoutMs: 180_000 });
+    const asking = gamma.mesh(['request', 'alpha', 'Can you approve deploy 42? <script>alert(1)</script>', '--wait', String(CLI_WAIT_SECONDS)], { timeoutMs: CLI_WAIT_RUN_TIMEOUT_MS });
     const row = page.locator('.message-list .message-row.unread', { hasText: 'Can you approve deploy 42?' });
     await row.waitFor({ timeout: LIVE_MS });
     const id = await row.getAttribute('data-message-id') as string;
@@ -246,10 +247,11 @@ describe('the dashboard in a real browser', { skip: missing ?? false }, () => {
     // While the daemon is down, the CLI changes the conversation (an event in the log nobody streams).
     const closed = await alpha.mesh(['conv', 'close', conv, 'closed while the page was away']);
     assert.equal(closed.code, 0, closed.stderr);
-    await alpha.serve({ api: port, timeoutMs: 60_000 });
+    await alpha.serve({ api: port });
     await page.locator('[data-connection="live"]').waitFor({ timeout: LIVE_MS });
     await card(page, conv).and(page.locator('[data-status="closed"]')).waitFor({ timeout: LIVE_MS });
-    assert.match(await card(page, conv).locator('.card-body .facts').textContent() ?? '', /closed while the page was away/);
+    // The expanded card's detail reloads on the same event as the list (separately, so wait for it too).
+    await card(page, conv).locator('.card-body .facts', { hasText: 'closed while the page was away' }).waitFor({ timeout: LIVE_MS });
     assert.equal(healthReads(), loadsBefore, 'EventSource reconnected by itself with Last-Event-ID: the page did not start over');
     await snap(t, 'resumed-after-restart');
     // Only the refused connections while the daemon was down.

@@ -21,7 +21,7 @@ test('the built mesh serve serves the dashboard from dist/', async (t) => {
   const cluster = await MeshCluster.create({ agents: ['alpha'] });
   try {
     const alpha = cluster.node('alpha');
-    const daemon = await spawnDaemon(['--home', alpha.home, '--port', String(alpha.port), '--api-port', '0'], { bin: BUILT_MESH_BIN, timeoutMs: 30_000 });
+    const daemon = await spawnDaemon(['--home', alpha.home, '--port', String(alpha.port), '--api-port', '0'], { bin: BUILT_MESH_BIN });
     const api: string = daemon.apiUrl ?? assert.fail(`no API URL in: ${daemon.stdout}`);
     for (const name of DASHBOARD_APP_FILES) {
       const r: Response = await fetch(`${api}${name === 'index.html' ? '/' : `/assets/app/${name}`}`);
