@@ -5,7 +5,8 @@
  * no request leaving 127.0.0.1; a rally started with the real CLI appears and fills in live (lanes,
  * responses, tally); cards expand and collapse; a verdict set in the page is what the API and
  * `mesh conv show` report; a request in the inbox is answered from the page and reaches the requester,
- * and a second tab sees it acknowledged; hostile bodies stay text; a 390 px screen stacks the lanes.
+ * and a second tab sees it acknowledged; hostile bodies stay text; a 390 px screen stacks the lanes;
+ * search and filters narrow the board; after a daemon restart the page catches up without reloading.
  * Screenshots are written to a folder under the temp dir (printed; MESH_DASHBOARD_SCREENSHOTS to choose).
  */
 import assert from 'node:assert/strict';
@@ -234,6 +235,29 @@ describe('the dashboard in a real browser', { skip: missing ?? false, timeout: S
     assert.ok(widest <= 390, `page is ${widest} px wide`);
     await snap(t, 'narrow-390', narrow);
     await narrow.close();
+    assert.deepEqual(browser.problems, []);
+  });
+
+  test('search and filters narrow the board on the node: words of a question, of an answer, none', async (t) => {
+    const search = page.locator('form.filters input[name="q"]');
+    const gone = (): Promise<void> => card(page, conv).waitFor({ state: 'detached', timeout: LIVE_MS });
+    const back = (): Promise<void> => card(page, conv).waitFor({ timeout: LIVE_MS });
+    await search.fill('no such words here');
+    await gone();
+    await page.locator('p.empty', { hasText: 'No conversation matches these filters.' }).waitFor({ timeout: LIVE_MS });
+    await snap(t, 'search-no-match');
+    await search.fill('active rows in ord'); // a phrase of the question, the last word a prefix
+    await back();
+    await search.fill('nothing like it');
+    await gone();
+    await search.fill('1262'); // gamma's answer
+    await back();
+    assert.ok(browser.requests.some((u) => new URL(u).pathname === '/api/conversations' && new URL(u).searchParams.get('q') === '1262'), 'searched on the node');
+    await search.fill('');
+    await page.locator('form.filters select[name="type"]').selectOption('collab');
+    await gone();
+    await page.locator('form.filters select[name="type"]').selectOption('');
+    await card(page, conv).locator('.card-body').waitFor({ timeout: LIVE_MS });
     assert.deepEqual(browser.problems, []);
   });
 
