@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard: plain ES modules for the browser (no bundler, no Node).
+    files: ['src/dashboard/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
+  },
+  {
     files: ['src/cli/**', 'scripts/**', 'bench/**', 'test/**', 'src/**/*.test.ts', 'eslint.config.js'],
     rules: { 'no-console': 'off' },
   },

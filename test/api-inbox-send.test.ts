@@ -43,12 +43,15 @@ describe('GET /api/inbox and acknowledgements', () => {
 
   test('unread lists what nobody acknowledged; an acknowledged message is not listed as unread again', async () => {
     assert.deepEqual(ids(await json(await h.get('/api/inbox?unread=1'))), ['msg_a', 'msg_b', 'msg_c']);
+    const before = h.node.store.events.latestSeq();
     const ack = await json(await h.post('/api/inbox/msg_b/ack', {}));
     assert.deepEqual({ ok: ack['ok'], id: ack['id'], acknowledged: ack['acknowledged'] }, { ok: true, id: 'msg_b', acknowledged: true });
     assert.equal(typeof ack['readAt'], 'number');
     const again = await json(await h.post('/api/inbox/msg_b/ack', ''));
     assert.equal(again['acknowledged'], false, 'acknowledging twice is harmless');
     assert.equal(again['readAt'], ack['readAt']);
+    // Every open dashboard learns of it from the event log: one message.read, none for the second ack.
+    assert.deepEqual(h.other.store.events.after(before).map((e) => [e.type, e.data]), [['message.read', { id: 'msg_b' }]]);
     assert.deepEqual(ids(await json(await h.get('/api/inbox?unread=1'))), ['msg_a', 'msg_c']);
     assert.deepEqual(ids(await json(await h.get('/api/inbox?unread=0'))), ['msg_b']);
     assert.deepEqual(ids(await json(await h.get('/api/inbox'))), ['msg_a', 'msg_b', 'msg_c']);
@@ -157,6 +160,7 @@ describe('POST /api/send and POST /api/request', () => {
     assert.equal(b['request'].id, request);
     assert.deepEqual({ id: b['response'].id, from: b['response'].from, body: b['response'].body }, { id: 'msg_answer', from: 'beta', body: '42' });
     assert.notEqual(h.node.store.inbox.get('msg_answer')?.readAt, null, 'the answer was consumed (read), as mesh request does');
+    assert.ok(h.other.store.events.after(0).some((e) => e.type === 'message.read' && (e.data as Json)['id'] === 'msg_answer'), 'and said so');
 
     await expectCode(await h.post('/api/request', { to: 'beta,delta', body: 'x' }), 400, 'invalid_request');
     await expectCode(await h.post('/api/request', { to: 'all', body: 'x' }), 400, 'invalid_request');

@@ -44,7 +44,8 @@ test('every runtime dependency is imported by src/', () => {
     .join('\n');
   for (const dep of Object.keys(pkg.dependencies)) {
     const escaped = dep.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    const imported = new RegExp(`from '${escaped}(/[^']*)?'|import\\('${escaped}(/[^']*)?'\\)`).test(sources);
+    // import.meta.resolve: a library the daemon serves to the dashboard (src/server/api/dashboard-files.ts).
+    const imported = new RegExp(`from '${escaped}(/[^']*)?'|import\\('${escaped}(/[^']*)?'\\)|import\\.meta\\.resolve\\('${escaped}(/[^']*)?'\\)`).test(sources);
     assert.ok(imported, `${dep} is in "dependencies" but nothing under src/ imports it: remove it`);
   }
 });

@@ -21,6 +21,8 @@ export type MeshEvent =
   | { type: 'message.hand_off_failed'; id: string; adapter: string; error: string; permanent: boolean }
   /** An alert de-duplicated to `suppressed` (fleet.dedupAlerts): done without waking the agent. */
   | { type: 'message.hand_off_suppressed'; id: string; incidentId: string | null }
+  /** A received message was acknowledged (marked read) through the local API. */
+  | { type: 'message.read'; id: string }
   | { type: 'circuit.opened'; peer: string; until: number }
   | { type: 'circuit.half_opened'; peer: string }
   | { type: 'circuit.closed'; peer: string }

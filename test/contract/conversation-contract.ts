@@ -113,6 +113,30 @@ export function conversationContract(makeStore: MakeStore): void {
       assert.deepEqual(ids(s.conversations.search({ ...all, limit: 1 })), ['c5']);
     }));
 
+    test('search by text: the same newest-first page for a word most conversations contain and for a rare one', () => withStore(makeStore, (s) => {
+      // A common word may be searched by walking conversations newest first, a rare one by looking its
+      // matches up: either way ties in created_at go to the later inserted, and each conversation once.
+      const made: Array<{ id: string; createdAt: number; status: 'active' | 'complete' }> = [];
+      for (let i = 0; i < 40; i++) {
+        const id = `c${i}`;
+        const c = { id, createdAt: T0 + Math.floor((i * 7) % 40 / 3), status: i % 4 === 0 ? 'complete' as const : 'active' as const };
+        s.conversations.create(conv(id, { createdAt: c.createdAt, status: c.status }));
+        s.conversations.addRound(round(id, 1, { question: `common question ${i % 5 === 0 ? 'scarce' : 'plain'} w${i}` }));
+        if (i % 2 === 0) s.conversations.addResponse(response(`r${i}`, { conversationId: id, round: 1, agent: 'beta', body: 'common answer' }));
+        made.push(c);
+      }
+      const newestFirst = (keep: (c: (typeof made)[number]) => boolean): string[] =>
+        made.map((c, order) => ({ ...c, order })).filter(keep).sort((a, b) => b.createdAt - a.createdAt || b.order - a.order).map((c) => c.id);
+      const every = newestFirst(() => true);
+      assert.deepEqual(ids(s.conversations.search({ query: 'common', limit: 5 })), every.slice(0, 5));
+      assert.deepEqual(ids(s.conversations.search({ query: 'common' })), every);
+      assert.deepEqual(ids(s.conversations.search({ query: 'common', status: 'complete', limit: 4 })), newestFirst((c) => c.status === 'complete').slice(0, 4));
+      assert.deepEqual(ids(s.conversations.search({ query: 'w17' })), ['c17']);
+      const scarce = newestFirst((c) => Number(c.id.slice(1)) % 5 === 0);
+      assert.deepEqual(ids(s.conversations.search({ query: 'scarce', limit: 3 })), scarce.slice(0, 3));
+      assert.deepEqual(ids(s.conversations.search({ query: 'scarce' })), scarce);
+    }));
+
     test('search text with FTS syntax characters is taken literally', () => withStore(makeStore, (s) => {
       s.conversations.create(conv('c1'));
       s.conversations.addRound(round('c1', 1, { question: 'is "NEAR" OR AND a problem*' }));

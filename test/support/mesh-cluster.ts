@@ -135,12 +135,13 @@ export class ClusterNode {
 
   /**
    * Starts `mesh serve` on this node's port; env MESH_HANDLER=<handler> when given. `api: true` starts
-   * the local API on a free port (`daemon.apiUrl`); otherwise it is off.
+   * the local API on a free port (`daemon.apiUrl`), `api: <port>` on that port; otherwise it is off.
    */
-  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean } = {}): Promise<DaemonProcess> {
+  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean | number } = {}): Promise<DaemonProcess> {
     if (this.daemon?.running || this.#starting) throw new Error(`${this.name}: mesh serve is already running`);
     const env = { ...opts.env, ...(opts.handler ? { MESH_HANDLER: opts.handler } : {}) };
-    const args = ['--home', this.home, '--port', String(this.port), ...(opts.api === true ? ['--api-port', '0'] : [])];
+    const apiPort = opts.api === true ? 0 : typeof opts.api === 'number' ? opts.api : null;
+    const args = ['--home', this.home, '--port', String(this.port), ...(apiPort === null ? [] : ['--api-port', String(apiPort)])];
     this.#starting = spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
     try {
       this.daemon = await this.#starting;

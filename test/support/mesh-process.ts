@@ -216,11 +216,11 @@ const API_RE = /API and dashboard on (http:\/\/[^;\s]+)/;
  * Spawns `mesh serve <args>` and resolves once it printed its "listening on" line; rejects (after
  * killing it) when it exits first or does not listen within timeoutMs (default DAEMON_LISTEN_TIMEOUT_MS).
  * The local API is off (`--no-api`: test daemons must not compete for its default port) unless
- * `args` set `--api-port` or `--no-api` themselves.
+ * `args` set `--api-port` or `--no-api` themselves. `bin`: another entry point (the built dist/cli/bin.js).
  */
-export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
+export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; wrap?: CommandWrapper; bin?: string } = {}): Promise<DaemonProcess> {
   const apiArgs = args.includes('--api-port') || args.includes('--no-api') ? [] : ['--no-api'];
-  const run = (opts.wrap ?? unwrapped)(process.execPath, [MESH_BIN, 'serve', ...args, ...apiArgs]);
+  const run = (opts.wrap ?? unwrapped)(process.execPath, [opts.bin ?? MESH_BIN, 'serve', ...args, ...apiArgs]);
   const { child, pgid } = spawnGroup(run.command, run.args, {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),

@@ -67,3 +67,12 @@ export const LEFTOVER_GRACE_MS = msFromEnv('MESH_TEST_LEFTOVER_GRACE_MS', 10_000
 
 /** `timeout:` of an e2e describe: its before hook starts real gateways, and each test may take SUITE_TIMEOUT_MS. */
 export const E2E_SUITE_TIMEOUT_MS = 3_600_000;
+
+/** Chromium from spawn to its DevTools endpoint, and playwright connecting to it. */
+export const BROWSER_LAUNCH_TIMEOUT_MS = 120_000;
+
+/**
+ * Something the dashboard in a browser shows in reaction to a test's action (a daemon's event reaching
+ * the page over SSE and being drawn, a form's request answered): background work plus a render.
+ */
+export const BROWSER_UPDATE_TIMEOUT_MS = 90_000;

@@ -1,7 +1,8 @@
 /**
  * The local API app (Hono): guard (api-guard.ts), then the routes. Every answer is JSON except the
  * event stream; every failure is `{"ok":false,"code","error"}` (api-errors.ts). docs/api.md is the
- * reference. The dashboard's static files mount on the same app (`/`), behind the same guard.
+ * reference. The dashboard's static files (routes-dashboard.ts) mount on the same app (`/`,
+ * `/assets/…`), behind the same guard.
  */
 import { Hono, type Context } from 'hono';
 import type { ApiContext } from './api-context.ts';
@@ -9,6 +10,7 @@ import { ApiCode, failAnswer, failureOf } from './api-errors.ts';
 import type { ApiBindings, ApiEnv } from './api-env.ts';
 import { apiGuard, type GuardOptions } from './api-guard.ts';
 import { mountConversationRoutes } from './routes-conversations.ts';
+import { mountDashboardRoutes } from './routes-dashboard.ts';
 import { mountEventRoutes } from './routes-events.ts';
 import { mountInboxRoutes } from './routes-inbox.ts';
 import { mountMeshRoutes } from './routes-mesh.ts';
@@ -26,6 +28,7 @@ const ROUTES: ReadonlyArray<[RegExp, string]> = [
   [/^\/api\/inbox\/[^/]+\/(ack|reply)$/, 'POST'],
   [/^\/api\/(send|request)$/, 'POST'],
   [/^\/api\/events$/, 'GET'],
+  [/^\/$/, 'GET, HEAD'],
 ];
 
 export function clientAddress(c: Context<ApiEnv>): string {
@@ -43,6 +46,7 @@ export function createApiApp(ctx: ApiContext, guard: Omit<GuardOptions, 'clientK
   mountInboxRoutes(app, ctx);
   mountMessageRoutes(app, ctx);
   mountEventRoutes(app, ctx);
+  mountDashboardRoutes(app, ctx);
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

@@ -11,6 +11,7 @@ import { replyToMessage } from '../../node/reply.ts';
 import type { InboxFilter, InboxMessage } from '../../ports/store.ts';
 import type { JsonValue } from '../../protocol/json.ts';
 import { isValidAgentName } from '../../protocol/names.ts';
+import { acknowledgeMessages } from './acknowledge.ts';
 import { jsonObjectSchema, readJson } from './api-body.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiCode, ApiFailure } from './api-errors.ts';
@@ -76,7 +77,7 @@ export function mountInboxRoutes(app: Hono<ApiEnv>, ctx: ApiContext): void {
   app.post('/api/inbox/:id/ack', (c) => {
     const m = messageOf(c, ctx);
     const now = ctx.node.clock.now();
-    const newly = ctx.node.store.inbox.markRead([m.id], now) > 0;
+    const newly = acknowledgeMessages(ctx.node, [m.id], now).length > 0;
     return c.json({ ok: true, id: m.id, acknowledged: newly, readAt: newly ? now : m.readAt });
   });
 

@@ -12,6 +12,7 @@ import { sendMessage, type SendInput } from '../../node/send-message.ts';
 import { MESSAGE_TYPES } from '../../protocol/envelope.ts';
 import type { JsonValue } from '../../protocol/json.ts';
 import { isValidAgentName } from '../../protocol/names.ts';
+import { acknowledgeMessages } from './acknowledge.ts';
 import { jsonObjectSchema, jsonValueSchema, readJson } from './api-body.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiCode, failAnswer } from './api-errors.ts';
@@ -84,7 +85,7 @@ export function mountMessageRoutes(app: Hono<ApiEnv>, ctx: ApiContext): void {
       if (state === 'dead_lettered') return failAnswer(ApiCode.NotDelivered, `the request to ${b.to} was dead-lettered`, { request });
       return failAnswer(ApiCode.Timeout, `no response from ${b.to} within ${waitMs / 1000} s (check later: mesh track check ${sent.id})`, { request });
     }
-    ctx.node.store.inbox.markRead([response.id], ctx.node.clock.now());
+    acknowledgeMessages(ctx.node, [response.id], ctx.node.clock.now());
     return c.json({
       ok: true, request,
       response: { id: response.id, from: response.from, subject: response.subject, body: response.body, auth: response.auth, receivedAt: response.receivedAt },

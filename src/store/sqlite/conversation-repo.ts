@@ -72,21 +72,46 @@ export class SqliteConversationRepo implements ConversationRepo {
       where.push('(initiator = ? OR EXISTS (SELECT 1 FROM json_each(conversations.participants) WHERE value = ?))');
       params.push(filter.agent, filter.agent);
     }
-    if (filter.query !== undefined && filter.query.trim() !== '') {
-      const phrase = ftsPhrase(filter.query);
-      if (phrase === null) return [];
+    const phrase = filter.query !== undefined && filter.query.trim() !== '' ? ftsPhrase(filter.query) : undefined;
+    if (phrase === null) return [];
+    if (phrase !== undefined) {
+      // UNION ALL: IN ignores duplicates anyway, and a UNION would sort both halves to drop them.
       where.push(`id IN (
         SELECT conversation_id FROM conversation_rounds WHERE seq IN
           (SELECT rowid FROM conversation_questions_fts WHERE conversation_questions_fts MATCH ?)
-        UNION
+        UNION ALL
         SELECT conversation_id FROM conversation_responses WHERE seq IN
           (SELECT rowid FROM conversation_bodies_fts WHERE conversation_bodies_fts MATCH ?))`);
       params.push(phrase, phrase);
     }
-    params.push(sqlLimit(filter.limit));
-    const sql = `SELECT * FROM conversations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-    return this.#db.read(() => this.#db.all<ConversationRow>(sql, ...params)).map(toConversation);
+    const limit = sqlLimit(filter.limit);
+    params.push(limit);
+    return this.#db.read(() => {
+      const from = phrase !== undefined && this.#searchScansNewestFirst(phrase, limit) ? 'conversations INDEXED BY conversations_created' : 'conversations';
+      const sql = `SELECT * FROM ${from} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+      return this.#db.all<ConversationRow>(sql, ...params);
+    }).map(toConversation);
+  }
+
+  /**
+   * How a full-text search finds its page of newest matches (both give the same rows in the same
+   * order). SQLite's planner cannot know how many conversations match, and picks looking up every
+   * match by id, then sorting them all: cheap for a rare word, but for a common one (thousands of
+   * matches) it reads and sorts every matching row to keep the newest `limit`. Walking the created_at
+   * index from the newest and keeping the matches stops after about limit × total ÷ matches rows.
+   * The two cost the same where matches² ≈ limit × total; the match count is estimated from the
+   * full-text indexes alone (cheap: their doclists), counting rounds and responses, so it can only
+   * overestimate.
+   */
+  #searchScansNewestFirst(phrase: string, limit: number): boolean {
+    const row = this.#db.get<{ hits: number; total: number | null }>(
+      `SELECT (SELECT count(*) FROM conversation_questions_fts WHERE conversation_questions_fts MATCH ?)
+            + (SELECT count(*) FROM conversation_bodies_fts WHERE conversation_bodies_fts MATCH ?) AS hits,
+              (SELECT max(rowid) FROM conversations) AS total`, phrase, phrase);
+    if (row === null || row.total === null) return false;
+    const page = limit < 0 ? row.total : limit;
+    return row.hits * row.hits >= page * row.total;
   }
 
   active(limit?: number): ConversationRecord[] {
