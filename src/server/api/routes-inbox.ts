@@ -16,7 +16,7 @@ import type { ApiContext } from './api-context.ts';
 import { ApiCode, ApiFailure } from './api-errors.ts';
 import type { ApiEnv } from './api-env.ts';
 import { queryBool, queryInt, queryText, queryTime } from './api-query.ts';
-import { inboxDetail, inboxView } from './inbox-view.ts';
+import { inboxDetail, inboxView } from '../../node/inbox-view.ts';
 import { sendAnswer } from './send-answer.ts';
 
 export const DEFAULT_INBOX_LIMIT = 50;
