@@ -14,7 +14,7 @@ import { openNode, type MeshNode } from '../node/mesh-node.ts';
 import {
   conversationsOf, type ConversationService, type ConversationView, type OpenRoundInput, type OpenRoundResult,
 } from '../node/node-conversations.ts';
-import { roundInput } from '../node/round-input.ts';
+import { roundHasConsensus, roundInput } from '../node/round-input.ts';
 import type { ConversationType } from '../ports/conversation-repo.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { CONVERSATION_ID_RE } from '../protocol/ids.ts';
@@ -112,7 +112,7 @@ function answersOf(view: ConversationView | null, round: number): ConversationVi
   return rounds.flatMap((r) => r.responses.filter((x) => x.counted));
 }
 
-const hasConsensus = (type: ConversationType): boolean => type !== 'escalation' && type !== 'broadcast';
+const hasConsensus = roundHasConsensus;
 
 const END_TEXT: Record<RoundWaitEnd, string> = {
   complete: 'complete',

@@ -59,3 +59,8 @@ export function roundInput(node: MeshNode, conversations: ConversationService, a
     passthrough: attachments.length > 0 || encrypt ? { attachments, encrypt } : undefined,
   };
 }
+
+/** Whether a round of this type has a consensus to analyse (escalations and broadcasts have none). */
+export function roundHasConsensus(type: ConversationType): boolean {
+  return type !== 'escalation' && type !== 'broadcast';
+}
