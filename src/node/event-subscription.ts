@@ -41,6 +41,8 @@ export interface SubscribeOptions {
   pollIntervalMs?: number | undefined;
   /** Ends the iteration (the pending `next()` resolves done). */
   signal?: AbortSignal | undefined;
+  /** Called once when the subscription closes (for owners that track their subscriptions). */
+  onClose?: (() => void) | undefined;
 }
 
 export function eventMatches(f: EventFilter, r: MeshEventRecord): boolean {
@@ -58,6 +60,7 @@ export class EventSubscription implements AsyncIterableIterator<MeshEventRecord>
   readonly #filter: EventFilter;
   readonly #pollMs: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #onClose: (() => void) | undefined;
   readonly #ready: MeshEventRecord[] = [];
   #readPos: number;
   #missed = 0;
@@ -80,6 +83,7 @@ export class EventSubscription implements AsyncIterableIterator<MeshEventRecord>
     this.#filter = o.filter ?? {};
     this.#pollMs = poll;
     this.#signal = o.signal;
+    this.#onClose = o.onClose;
     this.#readPos = after;
     this.#unsubscribe = node.events.subscribe(() => this.#poke());
     this.#unwatch = watchDatabaseWrites(node, () => this.#poke());
@@ -154,6 +158,7 @@ export class EventSubscription implements AsyncIterableIterator<MeshEventRecord>
     this.#unwatch = null;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#wake?.();
+    this.#onClose?.();
   }
 
   return(): Promise<IteratorResult<MeshEventRecord>> {

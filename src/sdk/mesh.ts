@@ -132,6 +132,8 @@ export class MeshInbox {
 export class Mesh {
   readonly #node: MeshNode;
   readonly #owned: boolean;
+  /** Open subscriptions: close() ends them (a pending next() resolves done). */
+  readonly #subscriptions = new Set<EventSubscription>();
   readonly inbox: MeshInbox;
 
   private constructor(node: MeshNode, owned: boolean) {
@@ -212,7 +214,13 @@ export class Mesh {
    * Break out of the loop, call `close()`, or abort `signal` to stop.
    */
   subscribe(filter: EventFilter = {}, o: Omit<SubscribeOptions, 'filter'> = {}): EventSubscription {
-    return new EventSubscription(this.#node, { ...o, filter });
+    let sub: EventSubscription | null = null;
+    const onClose = (): void => {
+      if (sub !== null) this.#subscriptions.delete(sub);
+    };
+    sub = new EventSubscription(this.#node, { ...o, filter, onClose });
+    if (!sub.closed) this.#subscriptions.add(sub);
+    return sub;
   }
 
   /**
@@ -308,8 +316,9 @@ export class Mesh {
     return statusSnapshot(this.#node);
   }
 
-  /** Closes the database and connections (a Mesh from `fromNode` leaves the node open). */
+  /** Ends its subscriptions and closes the database and connections (a Mesh from `fromNode` leaves the node open). */
   async close(): Promise<void> {
+    for (const sub of [...this.#subscriptions]) sub.close();
     if (this.#owned) await this.#node.close();
   }
 }
