@@ -127,3 +127,8 @@ export interface RallyResult {
 }
 
 export type { MessageView };
+export type { MessageDetail } from '../node/inbox-view.ts';
+export type { ConsensusReport, ConversationView, OpenRoundResult, SetVerdictResult } from '../node/node-conversations.ts';
+export type { PeersView } from '../node/peer-views.ts';
+export type { StatusSnapshot } from '../node/status-snapshot.ts';
+export type { ConversationRecord, ConversationType } from '../ports/conversation-repo.ts';
