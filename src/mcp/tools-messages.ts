@@ -22,7 +22,8 @@ function sent(verb: string, results: readonly SendResult[]): ReturnType<typeof t
   const line = results.map((r) => `${r.peer}: ${r.status}${r.id === null ? '' : ` (${r.id})`}`).join(', ');
   const data = { results: results.map((r) => ({ peer: r.peer, id: r.id, status: r.status, attempts: r.attempts, reason: r.reason ?? null, error: r.error ?? null })) };
   if (failed.length > 0) return toolResult(`DELIVERY_FAILED: ${verb} not delivered to ${failed.map((r) => r.peer).join(', ')}: ${line}`, { error: { code: MeshErrorCode.DeliveryFailed }, ...data }, { isError: true });
-  return toolResult(`${verb}: ${line} (queued = the daemon retries it)`, data);
+  const queued = results.some((r) => r.status === 'queued') ? ' (queued: the daemon keeps retrying)' : '';
+  return toolResult(`${verb}: ${line}${queued}`, data);
 }
 
 export function registerMessageTools(server: McpServer, mesh: Mesh, onInternal: OnInternal): void {
