@@ -49,7 +49,8 @@ test('send, request and typed errors', async () => {
   assert.equal(answer.type, 'response');
   assert.ok(answer.correlationId?.startsWith('msg_'));
   assert.equal(answer.body, `answer to ${answer.correlationId}`);
-  assert.equal(mesh.inbox.read(answer.id).read, true, 'the answer is marked read');
+  assert.equal(answer.read, true, 'the answer is marked read');
+  assert.equal(mesh.inbox.read(answer.id).read, true);
 
   await assert.rejects(mesh.send('nobody', 'x'), (e) => isMeshError(e) && e.code === 'UNKNOWN_AGENT');
   await assert.rejects(mesh.request('beta,alpha', 'x'), (e) => isMeshError(e) && e.code === 'INVALID_ARGUMENT');

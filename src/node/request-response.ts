@@ -64,5 +64,5 @@ export async function requestAndAwait(node: MeshNode, input: Omit<SendInput, 'ty
     return { end, request, response: null };
   }
   node.store.inbox.markRead([response.id], node.clock.now());
-  return { end: 'answered', request, response };
+  return { end: 'answered', request, response: node.store.inbox.get(response.id) ?? response };
 }
