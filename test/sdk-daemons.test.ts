@@ -52,6 +52,14 @@ test('send, request and typed errors', async () => {
   assert.equal(answer.read, true, 'the answer is marked read');
   assert.equal(mesh.inbox.read(answer.id).read, true);
 
+  // status() carries what `mesh status --json` reports, from the same function.
+  const fleet = mesh.status().fleet;
+  const cli = await cluster.node('alpha').meshJson<{ peers: { name: string; route: string }[]; recent: { id: string }[]; messages: unknown }>(['status']);
+  assert.deepEqual(fleet.peers.map((p) => [p.name, p.route]), cli.peers.map((p) => [p.name, p.route]));
+  assert.deepEqual(fleet.messages, cli.messages);
+  assert.deepEqual(fleet.recent.map((r) => r.id), cli.recent.map((r) => r.id));
+  assert.ok(fleet.recent.some((r) => r.id === sent?.id && r.subject === 'greeting'), 'the greeting is among the recent messages');
+
   await assert.rejects(mesh.send('nobody', 'x'), (e) => isMeshError(e) && e.code === 'UNKNOWN_AGENT');
   await assert.rejects(mesh.request('beta,alpha', 'x'), (e) => isMeshError(e) && e.code === 'INVALID_ARGUMENT');
   await assert.rejects(mesh.send('beta', ''), (e) => isMeshError(e) && e.code === 'INVALID_ARGUMENT');

@@ -20,11 +20,14 @@ export function registerFleetTools(server: McpServer, mesh: Mesh, onInternal: On
     title: 'Fleet status',
     description:
       'This node and its peers at a glance: each peer\'s health from the last probe, circuit breaker, queued messages and dead letters; ' +
-      'totals; open circuits.',
+      'totals; open circuits; and under fleet what `mesh status` shows (peer up/down, latency, route, hub, relay and epoch, message counts, recent messages).',
     inputSchema: z.object({}),
     annotations: { readOnlyHint: true },
   }, () => runTool(() => {
     const s = mesh.status();
-    return toolResult(`${s.agent}: ${s.peers.length} peer(s), ${s.queue.total} queued, ${s.deadLetters.total} dead letter(s), ${s.circuits.length} circuit(s) not closed`, { ...s });
+    // A recent message's subject was written by its sender: it goes under `untrusted`.
+    const recent = s.fleet.recent.map(({ subject, ...r }) => ({ ...r, untrusted: { subject } }));
+    const summary = `${s.agent}: ${s.peers.length} peer(s), ${s.queue.total} queued, ${s.deadLetters.total} dead letter(s), ${s.circuits.length} circuit(s) not closed`;
+    return toolResult(summary, { ...s, fleet: { ...s.fleet, recent } }, { untrusted: recent.length > 0 });
   }, onInternal));
 }
