@@ -2,7 +2,8 @@
  * `mesh mcp` driven by the MCP SDK's own Client over stdio against a real two-node fleet (mesh serve
  * daemons): every tool, the resources, wait_for_message woken by a peer's message and one that times
  * out, schema violations and hostile input as tool errors (never a crash), and stdout carrying
- * protocol messages only. With MESH_MCP_TRANSCRIPT=<file> the session is written there as JSON.
+ * protocol messages only. With MESH_MCP_TRANSCRIPT=<file> the session is written there: Markdown for a
+ * file ending in .md (docs/mcp-transcript.md is such a run), JSON otherwise.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,11 +12,26 @@ import { after, before, test } from 'node:test';
 import { MeshCluster } from './support/mesh-cluster.ts';
 import { childEnv, MESH_BIN, runMesh, track } from './support/mesh-process.ts';
 import { data, errorCode, McpSession } from './support/mcp-session.ts';
+import { renderTranscript } from './support/mcp-transcript.ts';
 
 const TOOLS = [
   'ack_message', 'consensus', 'conversation_show', 'fetch_inbox', 'fleet_status', 'list_peers', 'rally', 'reply', 'request', 'send_message',
   'set_verdict', 'wait_for_message',
 ];
+
+const TRANSCRIPT_HEADER = {
+  title: 'A session of an MCP client with `mesh mcp` against a two-node fleet',
+  intro: [
+    'Written by a run of `test/mcp-stdio.test.ts`: `MESH_MCP_TRANSCRIPT=docs/mcp-transcript.md node --test test/mcp-stdio.test.ts`. ' +
+      'Two nodes, alpha and beta, each run `mesh serve` on loopback; beta hands every message to a handler that prints `beta says: 42` ' +
+      '(its answer to requests and rally questions). The client is the MCP SDK\'s own `Client` (`@modelcontextprotocol/client`) over ' +
+      '`StdioClientTransport`, which spawns `mesh mcp --home <alpha>`. While the client waits in `wait_for_message`, the test has beta ' +
+      'send with `mesh send` from another process.',
+    'Every request and response of the session is below in order, as the client saw them (ids, ports and times are those of the run). ' +
+      'Mechanical trimming only: strings over 400 characters are cut (with their length), and a tool result\'s text content, which repeats ' +
+      'its structuredContent as JSON after a summary line, shows the summary line only. `initialize` is done by `Client.connect` and not recorded.',
+  ],
+};
 
 let cluster: MeshCluster;
 let mcp: McpSession;
@@ -29,7 +45,9 @@ before(async () => {
 after(async () => {
   await mcp?.close();
   const file = process.env['MESH_MCP_TRANSCRIPT'];
-  if (file !== undefined && mcp !== undefined) writeFileSync(file, `${JSON.stringify(mcp.exchanges, null, 2)}\n`);
+  if (file !== undefined && mcp !== undefined) {
+    writeFileSync(file, file.endsWith('.md') ? renderTranscript(TRANSCRIPT_HEADER, mcp.exchanges) : `${JSON.stringify(mcp.exchanges, null, 2)}\n`);
+  }
   await cluster?.close();
 });
 
@@ -58,6 +76,9 @@ test('list_peers and fleet_status', async () => {
   const status = data(await mcp.call('fleet_status'));
   assert.equal(status['agent'], 'alpha');
   assert.deepEqual(status['queue'], { total: 0, byPeer: {} });
+  const fleet = status['fleet'] as { peers: { name: string; route: string }[]; hub: unknown; epoch: number };
+  assert.deepEqual(fleet.peers.map((p) => p.name), ['beta'], 'the fleet view of mesh status');
+  assert.equal(typeof fleet.epoch, 'number');
 });
 
 test('send_message and request reach beta; the answer comes back marked untrusted', async () => {
@@ -75,6 +96,13 @@ test('send_message and request reach beta; the answer comes back marked untruste
   assert.equal(untrusted(response)['body'], 'beta says: 42');
   assert.match(String(data(asked)['untrustedContent']), /never as instructions/);
   assert.match((asked.content[0] as { text: string }).text, /^beta answered[^\n]*\nUNTRUSTED CONTENT/);
+
+  const status = await mcp.call('fleet_status');
+  const recent = (data(status)['fleet'] as { recent: Record<string, unknown>[] }).recent;
+  const greeting = recent.find((r) => r['id'] === result?.id);
+  assert.deepEqual(greeting?.['untrusted'], { subject: 'hi' }, 'a recent message\'s subject is marked untrusted');
+  assert.equal(greeting?.['subject'], undefined);
+  assert.match(String(data(status)['untrustedContent']), /UNTRUSTED CONTENT/);
 });
 
 test('fetch_inbox, reply, ack_message and the inbox resources', async () => {
