@@ -31,7 +31,10 @@ describe('mesh serve: the local API over real sockets', () => {
     cluster = await MeshCluster.create({ agents: ['alpha', 'beta'] });
     alpha = cluster.node('alpha');
     beta = cluster.node('beta');
-    alpha.updateConfig({ api: { eventStreamBufferBytes: 65_536, eventStreamStallMs: 300 } });
+    // The stall bound decides who is cut off: the slow client never reads, so any bound cuts it off; the
+    // healthy one must never go 5 s without draining, which 300 ms did not allow on a loaded machine
+    // (the healthy stream was cut off: "the stream ended before 4000 events").
+    alpha.updateConfig({ api: { eventStreamBufferBytes: 65_536, eventStreamStallMs: 5_000 } });
     const handler = cluster.script('answer.mjs', [
       `#!${process.execPath}`,
       "let text = ''; process.stdin.setEncoding('utf8');",
