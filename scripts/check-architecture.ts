@@ -19,10 +19,14 @@ const allowed: Record<string, readonly string[]> = {
   store: ['protocol', 'ports'],
   transports: ['protocol', 'ports', 'crypto'],
   node: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'sessions', 'brain-sync', 'store', 'transports'],
-  server: ['protocol', 'ports', 'node'],
-  cli: ['protocol', 'ports', 'node', 'server'],
+  server: ['protocol', 'ports', 'node', 'sdk', 'mcp'],
+  /** The SDK: a typed facade over node/'s use cases (what `import … from 'openclaw-mesh'` gives). */
+  sdk: ['protocol', 'ports', 'node'],
+  /** The MCP server: tools and resources over the SDK, nothing below it. */
+  mcp: ['protocol', 'ports', 'sdk'],
+  cli: ['protocol', 'ports', 'node', 'server', 'sdk', 'mcp'],
   testing: ['protocol', 'ports', 'crypto', 'delivery', 'inbound', 'conversations', 'fleet', 'sessions', 'brain-sync', 'store', 'transports'],
-  'index.ts': ['protocol', 'ports', 'crypto', 'node'],
+  'index.ts': ['protocol', 'ports', 'crypto', 'node', 'sdk'],
 };
 /** Node built-ins that only adapters, the composition root, the daemon and the CLI may use. */
 const ioModules = ['node:http', 'node:https', 'node:sqlite', 'node:child_process', 'node:net'];

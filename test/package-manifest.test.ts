@@ -9,12 +9,13 @@ import { test } from 'node:test';
 import { BUILT_MESH_BIN, builtBinUnusable } from './support/built-cli.ts';
 import { REPO_ROOT } from './support/mesh-process.ts';
 
-interface Manifest { name: string; exports: Record<string, string>; dependencies: Record<string, string> }
+interface Manifest { name: string; types: string; exports: Record<string, unknown>; dependencies: Record<string, string> }
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
-const API_NAMES = ['MeshError', 'MeshErrorCode', 'isMeshError', 'WireCode', 'openNode', 'MeshNode'];
+const API_NAMES = ['MeshError', 'MeshErrorCode', 'isMeshError', 'WireCode', 'openNode', 'MeshNode', 'openMesh', 'Mesh', 'EventSubscription'];
 
 test('"exports" names dist/index.js, built from src/index.ts, with the public names', async () => {
-  assert.deepEqual(pkg.exports, { '.': './dist/index.js' });
+  assert.deepEqual(pkg.exports, { '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
+  assert.equal(pkg.types, './dist/index.d.ts');
   assert.ok(existsSync(join(REPO_ROOT, 'src', 'index.ts')), 'src/index.ts exists');
   const api = (await import('../src/index.ts')) as Record<string, unknown>;
   for (const name of API_NAMES) assert.equal(typeof api[name], name === 'MeshErrorCode' || name === 'WireCode' ? 'object' : 'function', name);

@@ -2,7 +2,6 @@
  * The CLI dispatcher: parses the command line, lazy-loads the command, maps errors to exit codes.
  * bin.ts is the executable wrapper that passes the process globals in.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isMeshError } from '../protocol/errors.ts';
 import { globalOptions, type CliContext, type CommandSpec, type ParsedArgs } from './command.ts';
@@ -10,15 +9,7 @@ import { commands } from './commands/index.ts';
 import { ExitCode, exitCodeForError } from './exit-codes.ts';
 import { closest, commandHelp, mainHelp } from './help.ts';
 import { Output } from './output.ts';
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+import { packageVersion } from './package-version.ts';
 
 function parse(spec: CommandSpec, argv: string[]): ParsedArgs {
   const options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {};
@@ -38,11 +29,11 @@ export async function main(argv: string[], ctxBase: Omit<CliContext, 'out' | 'ho
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' ? rest[0] : undefined;
     const entry = target ? commands.find((c) => c.name === target) : undefined;
-    ctxBase.stdout.write(entry ? commandHelp(await entry.load()) : mainHelp(commands, version()));
+    ctxBase.stdout.write(entry ? commandHelp(await entry.load()) : mainHelp(commands, packageVersion()));
     return name === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
-    ctxBase.stdout.write(`${version()}\n`);
+    ctxBase.stdout.write(`${packageVersion()}\n`);
     return ExitCode.Ok;
   }
   const entry = commands.find((c) => c.name === name);

@@ -9,13 +9,12 @@
  * else 13 (the wait or the round's deadline ended first); a target that could never be reached
  * turns a 0 into its `mesh send` code (11, 12, 1), and so does a round where no target was reachable.
  */
-import { attachFile } from '../node/attachments.ts';
 import { awaitRound, type RoundWaitEnd } from '../node/await-round.ts';
 import { openNode, type MeshNode } from '../node/mesh-node.ts';
 import {
-  conversationsOf, DEFAULT_TTL_SECONDS_BY_TYPE, type ConversationService, type ConversationView, type OpenRoundInput, type OpenRoundResult,
+  conversationsOf, type ConversationService, type ConversationView, type OpenRoundInput, type OpenRoundResult,
 } from '../node/node-conversations.ts';
-import { checkTargetAttachmentEncryption, resolveTargets } from '../node/send-message.ts';
+import { roundHasConsensus, roundInput } from '../node/round-input.ts';
 import type { ConversationType } from '../ports/conversation-repo.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { CONVERSATION_ID_RE } from '../protocol/ids.ts';
@@ -64,25 +63,15 @@ function inputFromArgs(node: MeshNode, conversations: ConversationService, args:
   if (conversationId !== undefined && !CONVERSATION_ID_RE.test(conversationId)) {
     throw new MeshError(MeshErrorCode.InvalidArgument, `--conv-id "${cell(conversationId, 60)}" is not a conversation id (conv_<epoch seconds>_<8 hex>; see mesh conv list)`);
   }
-  const existing = conversationId === undefined ? null : conversations.get(conversationId)?.conversation ?? null;
-  const agents = str(args, 'agents') ?? (existing?.role === 'initiator' ? existing.participants.join(',') : req.defaultAgents);
-  if (agents === undefined) {
-    throw new MeshError(MeshErrorCode.InvalidArgument, 'say who to ask: --agents a,b | all | @group');
-  }
-  const targets = resolveTargets(node, agents);
-  const ttlSeconds = positiveNumber(str(args, 'ttl'), 'ttl', true);
-  const quorum = positiveNumber(str(args, 'quorum'), 'quorum', true);
-  const encrypt = flag(args, 'encrypt');
-  const files = list(args, 'file');
-  checkTargetAttachmentEncryption(node, targets.join(','), { encrypt }, files.length);
-  const type = req.type ?? existing?.type ?? 'rally';
-  const fileTtl = ttlSeconds ?? existing?.ttlSeconds ?? DEFAULT_TTL_SECONDS_BY_TYPE[type];
-  const attachments = files.map((p) => attachFile(node, p, fileTtl));
-  return {
-    question: req.question, targets, subject: str(args, 'subject'), ttlSeconds, priority: str(args, 'priority'), quorum,
-    anonymize: flag(args, 'anonymize') ? true : undefined, ack: req.ack === true ? true : undefined, conversationId,
-    passthrough: attachments.length > 0 || encrypt ? { attachments, encrypt } : undefined,
-  };
+  // --ttl and --quorum are parsed when roundInput reads them (after the agents), so of several
+  // usage errors the same one is reported first as always.
+  return roundInput(node, conversations, {
+    type: req.type, question: req.question, agents: str(args, 'agents'), defaultAgents: req.defaultAgents, conversationId,
+    subject: str(args, 'subject'), priority: str(args, 'priority'), anonymize: flag(args, 'anonymize'), ack: req.ack,
+    encrypt: flag(args, 'encrypt'), files: list(args, 'file'),
+    get ttlSeconds() { return positiveNumber(str(args, 'ttl'), 'ttl', true); },
+    get quorum() { return positiveNumber(str(args, 'quorum'), 'quorum', true); },
+  });
 }
 
 type Target = OpenRoundResult['targets'][number];
@@ -123,7 +112,7 @@ function answersOf(view: ConversationView | null, round: number): ConversationVi
   return rounds.flatMap((r) => r.responses.filter((x) => x.counted));
 }
 
-const hasConsensus = (type: ConversationType): boolean => type !== 'escalation' && type !== 'broadcast';
+const hasConsensus = roundHasConsensus;
 
 const END_TEXT: Record<RoundWaitEnd, string> = {
   complete: 'complete',

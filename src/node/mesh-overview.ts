@@ -159,6 +159,29 @@ function subjectOf(envelopeText: string): string | null {
   }
 }
 
+/** Per peer in registry order: address, schemes, health, circuit, queue depth and dead letters. */
+export function peerOverviews(
+  node: MeshNode,
+  state: { breakers: readonly BreakerRecord[]; queue: Record<string, number>; deadLetterCounts: Record<string, number> },
+): PeerOverview[] {
+  const breakers = new Map(state.breakers.map((b) => [b.peer, b]));
+  const health = new Map(node.store.peers.list().map((h) => [h.peer, h]));
+  return node.registry.list().map((p): PeerOverview => {
+    const h = health.get(p.name);
+    const b = breakers.get(p.name);
+    return {
+      name: p.name, role: p.role, address: publicAddress(p.baseUrl), signing: p.signing, encryption: p.encryption,
+      health: h === undefined ? null : {
+        reachable: h.reachable, latencyMs: h.latencyMs, lastProbeAt: h.lastProbeAt, lastOkAt: h.lastOkAt,
+        consecutiveFailures: h.consecutiveFailures,
+      },
+      circuit: { state: b?.state ?? 'closed', consecutiveFailures: b?.consecutiveFailures ?? 0, openUntil: b?.openUntil ?? null },
+      queued: state.queue[p.name] ?? 0,
+      deadLetters: state.deadLetterCounts[p.name] ?? 0,
+    };
+  });
+}
+
 export function meshOverview(node: MeshNode, opts: { hours?: number } = {}): MeshOverview {
   const store = node.store;
   const now = node.clock.now();
@@ -174,31 +197,17 @@ export function meshOverview(node: MeshNode, opts: { hours?: number } = {}): Mes
   const recentOut = store.audit.query({ direction: 'out', limit: OVERVIEW_MESSAGES, order: 'desc' });
   const messages = [...recentIn, ...recentOut].sort((a, b) => a.seq - b.seq).slice(-OVERVIEW_MESSAGES).map(auditView);
 
-  const breakers = new Map(store.breakers.list().map((b) => [b.peer, b]));
-  const health = new Map(store.peers.list().map((h) => [h.peer, h]));
+  const breakers = store.breakers.list();
   const queue = store.outbox.pendingCounts();
   const deadLetterCounts = store.deadLetters.counts();
-  const peers = node.registry.list().map((p): PeerOverview => {
-    const h = health.get(p.name);
-    const b = breakers.get(p.name);
-    return {
-      name: p.name, role: p.role, address: publicAddress(p.baseUrl), signing: p.signing, encryption: p.encryption,
-      health: h === undefined ? null : {
-        reachable: h.reachable, latencyMs: h.latencyMs, lastProbeAt: h.lastProbeAt, lastOkAt: h.lastOkAt,
-        consecutiveFailures: h.consecutiveFailures,
-      },
-      circuit: { state: b?.state ?? 'closed', consecutiveFailures: b?.consecutiveFailures ?? 0, openUntil: b?.openUntil ?? null },
-      queued: queue[p.name] ?? 0,
-      deadLetters: deadLetterCounts[p.name] ?? 0,
-    };
-  });
+  const peers = peerOverviews(node, { breakers, queue, deadLetterCounts });
   return {
     agent: node.self,
     generatedAt: now,
     eventSeq,
     messages,
     stats: statsOf([...inbound, ...outbound], since, hours, inbound.length >= OVERVIEW_STATS_MAX_ENTRIES || outbound.length >= OVERVIEW_STATS_MAX_ENTRIES),
-    circuitBreakers: [...breakers.values()],
+    circuitBreakers: breakers,
     deadLetters: store.deadLetters.list({ limit: OVERVIEW_DEAD_LETTERS }).map((l) => ({
       id: l.id, peer: l.peer, type: l.type, subject: subjectOf(l.envelope), reason: l.reason, attempts: l.attempts, lastError: l.lastError,
       createdAt: l.createdAt, failedAt: l.failedAt, expiresAt: l.expiresAt,

@@ -4,7 +4,8 @@
  * right away. Targets are handled concurrently, so one dead peer does not delay the others.
  */
 import { MeshError, MeshErrorCode, isMeshError } from '../protocol/errors.ts';
-import type { Envelope } from '../protocol/envelope.ts';
+import type { Attachment, Envelope } from '../protocol/envelope.ts';
+import { attachFile } from './attachments.ts';
 import { checkAttachmentEncryption, composeEnvelope, type EncryptionCoverage, type MessageDraft } from './compose.ts';
 import type { MeshNode } from './mesh-node.ts';
 
@@ -132,4 +133,16 @@ export function deliveryState(node: MeshNode, id: string): SendStatus | 'unknown
   if (row) return 'queued';
   if (node.store.deadLetters.get(id)) return 'dead_lettered';
   return 'unknown';
+}
+
+/**
+ * The attachments of a message to `target`: the given ones (URL, inline) and `files` attached from
+ * disk, after checking that encryption can cover them (refused before any file is copied for serving).
+ */
+export function draftAttachments(
+  node: MeshNode, target: string, given: readonly Attachment[], files: readonly string[],
+  o: Pick<MessageDraft, 'encrypt' | 'clearAttachments' | 'ttlSeconds'>,
+): Attachment[] {
+  checkTargetAttachmentEncryption(node, target, o, given.length + files.length);
+  return [...given, ...files.map((p) => attachFile(node, p, o.ttlSeconds))];
 }

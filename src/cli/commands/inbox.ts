@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { acknowledgeMessages } from '../../node/acknowledge.ts';
 import { retryHandOff } from '../../node/hand-off-audit.ts';
 import type { MeshNode } from '../../node/mesh-node.ts';
 import { receivedAttachments, receivedEncryption } from '../../node/received-attachments.ts';
@@ -92,7 +93,7 @@ async function follow(ctx: CliContext, node: MeshNode, filter: Filter, seen: Map
     const fresh = store.inbox.list({ ...filter, since: Math.max(filter.since ?? floor, floor) }).filter((m) => !seen.has(m.id));
     if (fresh.length === 0) continue;
     printBatch(ctx, fresh, true);
-    if (markRead) store.inbox.markRead(fresh.map((m) => m.id), clock.now());
+    if (markRead) acknowledgeMessages(node, fresh.map((m) => m.id), clock.now());
     for (const m of fresh) {
       seen.set(m.id, m.receivedAt);
       newest = Math.max(newest, m.receivedAt);
@@ -119,7 +120,7 @@ async function list(ctx: CliContext, node: MeshNode, args: ParsedArgs): Promise<
 
   const all = node.store.inbox.list(filter);
   const shown = limit === undefined ? all : all.slice(-limit);
-  const marked = markRead ? node.store.inbox.markRead(shown.map((m) => m.id), node.clock.now()) : 0;
+  const marked = markRead ? acknowledgeMessages(node, shown.map((m) => m.id), node.clock.now()).length : 0;
   if (out.json && !following) {
     out.data({ total: all.length, shown: shown.length, markedRead: marked, messages: shown.map(view) });
   } else if (!out.json && !following && shown.length === 0) {
@@ -147,7 +148,7 @@ async function list(ctx: CliContext, node: MeshNode, args: ParsedArgs): Promise<
 function show(ctx: CliContext, node: MeshNode, id: string, markRead: boolean): number {
   const m = node.store.inbox.get(id);
   if (m === null) throw new MeshError(MeshErrorCode.NotFound, `no message with id "${id}" in the inbox (see mesh inbox)`);
-  if (markRead) node.store.inbox.markRead([id], node.clock.now());
+  if (markRead) acknowledgeMessages(node, [id], node.clock.now());
   const env = redactedEnvelope(m.envelope) as { replyTo?: { url?: unknown } | null; priority?: unknown; timestamp?: unknown } | null;
   const replyUrl = typeof env?.replyTo?.url === 'string' ? env.replyTo.url : null;
   const { out } = ctx;

@@ -5,7 +5,8 @@ import type { CliContext, CommandSpec, ParsedArgs } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { withNode } from '../node-session.ts';
 import { noMoreArgs, subcommand } from '../subcommand.ts';
-import { command as peers, peerViews } from './peers.ts';
+import { peerViews } from '../../node/peer-views.ts';
+import { command as peers } from './peers.ts';
 
 function show(ctx: CliContext, name: string): Promise<number> {
   return withNode(ctx, (node) => {

@@ -1,31 +1,7 @@
-import type { MeshNode } from '../../node/mesh-node.ts';
+import { peerViews } from '../../node/peer-views.ts';
 import type { CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { withNode } from '../node-session.ts';
-
-/** One peer as `mesh peers` shows it. Deliberately no token: the listing is for agents and logs. */
-export interface PeerView {
-  name: string;
-  role: string;
-  address: string;
-  signing: string;
-  encryption: string;
-  groups: string[];
-}
-
-export function peerViews(node: MeshNode): { self: { name: string; address: string | null }; peers: PeerView[]; groups: Record<string, string[]> } {
-  const groups: Record<string, string[]> = {};
-  for (const g of node.registry.groupNames()) groups[g] = node.registry.group(g) ?? [];
-  const peers = node.registry.list().map((p) => ({
-    name: p.name,
-    role: p.role,
-    address: p.baseUrl,
-    signing: p.signing,
-    encryption: p.encryption,
-    groups: Object.keys(groups).filter((g) => groups[g]?.includes(p.name)),
-  }));
-  return { self: { name: node.self, address: node.registry.get(node.self)?.baseUrl ?? null }, peers, groups };
-}
 
 export const command: CommandSpec = {
   name: 'peers',

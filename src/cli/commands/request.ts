@@ -1,19 +1,9 @@
-import { awaitResponse } from '../../node/await-response.ts';
 import { openNode } from '../../node/mesh-node.ts';
-import { sendMessage } from '../../node/send-message.ts';
+import { assertOneAgent, requestAndAwait } from '../../node/request-response.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { str, type CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { describe, draftFromArgs, messageOptions } from './send.ts';
-
-/**
- * `a,b`, `all` and `@group` name several agents (a group may grow, so it counts as several even with
- * one member today). A request waits for one answer; asking several is a rally's job.
- */
-function namesSeveral(target: string): boolean {
-  const t = target.trim();
-  return t === 'all' || t.startsWith('@') || new Set(t.split(/[\s,]+/).filter(Boolean)).size > 1;
-}
 
 export const command: CommandSpec = {
   name: 'request',
@@ -33,39 +23,37 @@ export const command: CommandSpec = {
   async run(ctx, args) {
     const [target, ...rest] = args.positionals;
     if (!target || rest.length === 0) throw new MeshError(MeshErrorCode.InvalidArgument, 'usage: mesh request <agent> <message> [--wait <seconds>]');
-    if (namesSeveral(target)) {
-      throw new MeshError(
-        MeshErrorCode.InvalidArgument,
-        `mesh request asks one agent and waits for its answer, but "${target}" names several: ` +
-          `use \`mesh rally "<question>" --agents ${target.trim().split(/[\s,]+/).filter(Boolean).join(',')} --wait 60\` to ask several agents and collect their answers, ` +
-          `or \`mesh send ${target} request <message>\` to send without waiting`,
-      );
-    }
+    assertOneAgent(target);
     const waitText = str(args, 'wait') ?? '120';
     const seconds = Number(waitText);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new MeshError(MeshErrorCode.InvalidArgument, `--wait takes seconds, got "${waitText}"`);
     const node = openNode({ home: ctx.home, env: ctx.env });
     try {
       const draft = draftFromArgs(ctx, args, node, target);
-      const [result] = await sendMessage(node, { ...draft, target, type: 'request', body: rest.join(' ') });
-      if (!result) throw new MeshError(MeshErrorCode.UnknownAgent, `no target "${target}"`);
+      let lastShown = -1;
+      const outcome = await requestAndAwait(node, { ...draft, target, body: rest.join(' ') }, {
+        timeoutMs: seconds * 1000,
+        signal: ctx.signal,
+        onSent: (sent) => {
+          if (sent.status !== 'dry_run') ctx.stderr.write(`${describe(ctx.out, sent, Date.now())}\n`);
+        },
+        onProgress: (ms, state) => {
+          const s = Math.floor(ms / 5000) * 5;
+          if (s !== lastShown && s > 0) {
+            lastShown = s;
+            ctx.out.info(`waiting for ${target}'s response… ${s}s (request ${state})`);
+          }
+        },
+      });
+      const { request: result, response } = outcome;
       if (result.status === 'dry_run') {
         ctx.out.data(result.envelope);
         return ExitCode.Ok;
       }
-      ctx.stderr.write(`${describe(ctx.out, result, Date.now())}\n`);
-      if (result.status === 'error' || result.status === 'dead_lettered' || result.status === 'expired' || result.id === null) {
+      if (outcome.end === 'not_sent') {
         if (ctx.out.json) ctx.out.data({ ok: false, request: result });
         return result.status === 'dead_lettered' ? ExitCode.DeadLettered : result.status === 'expired' ? ExitCode.Expired : ExitCode.Error;
       }
-      let lastShown = -1;
-      const response = await awaitResponse(node, result.id, seconds * 1000, ctx.signal, (ms, state) => {
-        const s = Math.floor(ms / 5000) * 5;
-        if (s !== lastShown && s > 0) {
-          lastShown = s;
-          ctx.out.info(`waiting for ${target}'s response… ${s}s (request ${state})`);
-        }
-      });
       if (response === null) {
         if (ctx.out.json) ctx.out.data({ ok: false, request: result, error: 'no response in time' });
         else ctx.out.error(`no response from ${target} within ${seconds}s (request ${result.id}; check later with mesh track check ${result.id})`);
@@ -76,7 +64,6 @@ export const command: CommandSpec = {
       } else {
         ctx.out.line(response.body);
       }
-      node.store.inbox.markRead([response.id], node.clock.now());
       return ExitCode.Ok;
     } finally {
       await node.close();

@@ -1,7 +1,7 @@
-import { attachFile, inlineAttachment, urlAttachment } from '../../node/attachments.ts';
+import { inlineAttachment, urlAttachment } from '../../node/attachments.ts';
 import { CLEAR_ATTACHMENTS_OPTION } from '../../node/compose.ts';
 import { openNode, type MeshNode } from '../../node/mesh-node.ts';
-import { checkTargetAttachmentEncryption, sendMessage, type SendInput, type TargetResult } from '../../node/send-message.ts';
+import { draftAttachments, sendMessage, type SendInput, type TargetResult } from '../../node/send-message.ts';
 import { waitForDelivery } from '../../node/wait-delivery.ts';
 import { parseOrdered } from '../../protocol/canonical-json.ts';
 import { isMessageType, MESSAGE_TYPES } from '../../protocol/envelope.ts';
@@ -72,8 +72,7 @@ export function draftFromArgs(ctx: CliContext, args: ParsedArgs, node: MeshNode,
   const urls = list(args, 'attachment').map(urlAttachment);
   const inline = list(args, 'inline').map(inlineAttachment);
   const files = list(args, 'file');
-  checkTargetAttachmentEncryption(node, target, { encrypt, clearAttachments }, urls.length + inline.length + files.length);
-  const attachments = [...urls, ...inline, ...files.map((p) => attachFile(node, p, ttlSeconds))];
+  const attachments = draftAttachments(node, target, [...urls, ...inline], files, { encrypt, clearAttachments, ttlSeconds });
   return {
     subject: str(args, 'subject'),
     priority: str(args, 'priority'),

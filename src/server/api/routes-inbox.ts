@@ -11,13 +11,13 @@ import { replyToMessage } from '../../node/reply.ts';
 import type { InboxFilter, InboxMessage } from '../../ports/store.ts';
 import type { JsonValue } from '../../protocol/json.ts';
 import { isValidAgentName } from '../../protocol/names.ts';
-import { acknowledgeMessages } from './acknowledge.ts';
+import { acknowledgeMessages } from '../../node/acknowledge.ts';
 import { jsonObjectSchema, readJson } from './api-body.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiCode, ApiFailure } from './api-errors.ts';
 import type { ApiEnv } from './api-env.ts';
 import { queryBool, queryInt, queryText, queryTime } from './api-query.ts';
-import { inboxDetail, inboxView } from './inbox-view.ts';
+import { inboxDetail, inboxView } from '../../node/inbox-view.ts';
 import { sendAnswer } from './send-answer.ts';
 
 export const DEFAULT_INBOX_LIMIT = 50;

@@ -7,12 +7,11 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { awaitResponse } from '../../node/await-response.ts';
+import { requestAndAwait } from '../../node/request-response.ts';
 import { sendMessage, type SendInput } from '../../node/send-message.ts';
 import { MESSAGE_TYPES } from '../../protocol/envelope.ts';
 import type { JsonValue } from '../../protocol/json.ts';
 import { isValidAgentName } from '../../protocol/names.ts';
-import { acknowledgeMessages } from './acknowledge.ts';
 import { jsonObjectSchema, jsonValueSchema, readJson } from './api-body.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiCode, failAnswer } from './api-errors.ts';
@@ -72,20 +71,15 @@ export function mountMessageRoutes(app: Hono<ApiEnv>, ctx: ApiContext): void {
   app.post('/api/request', async (c) => {
     const b = await readJson(c, requestBody, ctx.maxBodyBytes());
     const waitMs = (b.waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
-    const [sent] = await sendMessage(ctx.node, { ...draftOf(b), target: b.to, type: 'request' });
-    if (sent === undefined || sent.id === null || (sent.status !== 'delivered' && sent.status !== 'queued')) {
-      return sendAnswer(c, sent === undefined ? [] : [sent]);
-    }
     // Ends early when the client goes away or the daemon stops.
     const gone = AbortSignal.any([ctx.signal, c.req.raw.signal]);
-    const response = await awaitResponse(ctx.node, sent.id, waitMs, gone);
+    const { end: ended, request: sent, response } = await requestAndAwait(ctx.node, { ...draftOf(b), target: b.to }, { timeoutMs: waitMs, signal: gone });
+    if (ended === 'not_sent') return sendAnswer(c, [sent]);
     const request = resultView(sent);
     if (response === null) {
-      const state = ctx.node.store.deadLetters.get(sent.id) !== null ? 'dead_lettered' : 'waiting';
-      if (state === 'dead_lettered') return failAnswer(ApiCode.NotDelivered, `the request to ${b.to} was dead-lettered`, { request });
-      return failAnswer(ApiCode.Timeout, `no response from ${b.to} within ${waitMs / 1000} s (check later: mesh track check ${sent.id})`, { request });
+      if (ended === 'dead_lettered') return failAnswer(ApiCode.NotDelivered, `the request to ${b.to} was dead-lettered`, { request });
+      return failAnswer(ApiCode.Timeout, `no response from ${b.to} within ${waitMs / 1000} s (check later: mesh track check ${String(sent.id)})`, { request });
     }
-    acknowledgeMessages(ctx.node, [response.id], ctx.node.clock.now());
     return c.json({
       ok: true, request,
       response: { id: response.id, from: response.from, subject: response.subject, body: response.body, auth: response.auth, receivedAt: response.receivedAt },
