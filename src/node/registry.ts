@@ -94,8 +94,9 @@ function signingOf(v: unknown): SigningScheme | null {
   return null;
 }
 
-function encryptionOf(v: unknown): EncryptionScheme | null {
-  if (v === undefined) return 'aes-256-cbc';
+/** Unset: bash's scheme for HTTP peers (any may be a bash node); GCM for NATS peers (all are MESH-TS). */
+function encryptionOf(v: unknown, transport: 'http' | 'nats'): EncryptionScheme | null {
+  if (v === undefined) return transport === 'nats' ? 'aes-256-gcm' : 'aes-256-cbc';
   if (v === 'aes-256-cbc' || v === 'aes-256-gcm' || v === 'none') return v;
   return null;
 }
@@ -127,7 +128,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
   }
   const signing = signingOf(e['signing']);
   if (signing === null) return `agent "${name}": signing must be true, false, "hmac", "ed25519" or "none"`;
-  const encryption = encryptionOf(e['encryption']);
+  const encryption = encryptionOf(e['encryption'], transport);
   if (encryption === null) return `agent "${name}": encryption must be "aes-256-cbc", "aes-256-gcm" or "none"`;
   const publicKey = typeof e['publicKey'] === 'string' ? e['publicKey'] : null;
   if (publicKey !== null && !isEd25519PublicKey(publicKey)) return `agent "${name}": publicKey must be the base64 of a 32-byte Ed25519 key (44 characters)`;

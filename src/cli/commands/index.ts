@@ -41,4 +41,5 @@ export const commands: CommandEntry[] = [
   { name: 'incidents', group: 'Fleet', summary: 'incidents from alert de-duplication: list [--all] | resolve <id>', load: async () => (await import('./incidents.ts')).command },
   { name: 'brain-sync', group: 'Delivery', summary: 'post new audit entries and conversation events to a Brain ingest URL, once each', load: async () => (await import('./brain-sync.ts')).command },
   { name: 'api', group: 'Daemon', summary: 'the local HTTP API of mesh serve: url | token [--rotate]', load: async () => (await import('./api.ts')).command },
+  { name: 'nats', group: 'Set up', summary: 'MESH over NATS JetStream: setup --server <url> … | status', load: async () => (await import('./nats.ts')).command },
 ];
