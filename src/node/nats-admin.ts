@@ -83,8 +83,11 @@ export interface NatsStatus {
   error: string | null;
   server: { name: string; version: string; cluster: string | null } | null;
   streams: NatsStreamView[];
-  /** This node's consumer: messages waiting, taken but not acked, redelivered. */
-  consumer: { name: string; pending: number; ackPending: number; redelivered: number } | null;
+  /**
+   * This node's consumer: messages waiting, taken but not acked, being redelivered now, and every
+   * delivery so far (redeliveries included: more deliveries than messages means some were redelivered).
+   */
+  consumer: { name: string; pending: number; ackPending: number; redelivered: number; deliveries: number } | null;
   peers: { name: string; reachable: boolean; latencyMs: number | null; detail: string | null }[];
 }
 
@@ -121,7 +124,9 @@ export async function natsStatus(node: MeshNode, probeTimeoutMs: number): Promis
   }
   try {
     const ci = await c.jsm.consumers.info(wiring.names.inboxStream, wiring.names.durable(node.self));
-    status.consumer = { name: ci.name, pending: ci.num_pending, ackPending: ci.num_ack_pending, redelivered: ci.num_redelivered };
+    status.consumer = {
+      name: ci.name, pending: ci.num_pending, ackPending: ci.num_ack_pending, redelivered: ci.num_redelivered, deliveries: ci.delivered.consumer_seq,
+    };
   } catch {
     // Not created yet: this node's daemon has not run with NATS.
   }
