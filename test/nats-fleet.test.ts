@@ -14,9 +14,13 @@ import { waitFor, type ClusterNode, type MeshCluster } from './support/mesh-clus
 import { describeRun, runNodeScript } from './support/mesh-process.ts';
 import { inboxIds, natsFleet } from './support/nats-fleet.ts';
 import { NATS_SKIP, NatsFleetServers } from './support/nats-server.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, CHILD_PROCESS_TIMEOUT_MS, CLI_WAIT_RUN_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const BULK_SEND = fileURLToPath(new URL('./support/bulk-send.ts', import.meta.url));
-const DRAIN_TIMEOUT_MS = 120_000;
+/** Hundreds of messages stored, some after retries (receipt time-outs, a server's fail-over). */
+const DRAIN_TIMEOUT_MS = 2 * BACKGROUND_WORK_TIMEOUT_MS;
+/** A bulk sender's run: its first attempts may each wait for a receipt while a server or daemon is down. */
+const BULK_SEND_TIMEOUT_MS = CHILD_PROCESS_TIMEOUT_MS + BACKGROUND_WORK_TIMEOUT_MS;
 
 const clusters: MeshCluster[] = [];
 const servers: NatsFleetServers[] = [];
@@ -41,7 +45,7 @@ async function bulkSend(from: ClusterNode, to: string, count: number, prefix: st
   const ids: string[] = [];
   let queued = 0;
   const run = await runNodeScript(BULK_SEND, [from.home, to, String(count), '4', prefix], {
-    timeoutMs: 180_000,
+    timeoutMs: BULK_SEND_TIMEOUT_MS,
     onLine: (line) => {
       const r = JSON.parse(line) as { id: string | null; status: string };
       if (r.id !== null) ids.push(r.id);
@@ -79,8 +83,8 @@ async function assertStoredExactlyOnce(receiver: ClusterNode, senders: ClusterNo
   }
 }
 
-describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: 900_000 }, () => {
-  test('two nodes: signed notification, request and response over the bus; status shows the transport', { timeout: 120_000 }, async () => {
+describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: SUITE_TIMEOUT_MS }, () => {
+  test('two nodes: signed notification, request and response over the bus; status shows the transport', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await startServers(1);
     const cluster = await natsFleet({ agents: ['alpha', 'beta'], servers: nats.urls });
     clusters.push(cluster);
@@ -97,7 +101,7 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: 900_000 }, () =
     assert.equal(got?.body, 'hello over nats');
     assert.equal(got?.auth, 'hmac', 'verified with the pair\'s key, as over HTTP');
 
-    const req = await alpha.mesh(['request', 'beta', 'What is 6 x 7?', '--wait', '60'], { timeoutMs: 90_000 });
+    const req = await alpha.mesh(['request', 'beta', 'What is 6 x 7?', '--wait', String(CLI_WAIT_SECONDS)], { timeoutMs: CLI_WAIT_RUN_TIMEOUT_MS });
     assert.equal(req.code, 0, describeRun(req));
     assert.match(req.stdout, /42 from alpha/);
 
@@ -108,15 +112,15 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: 900_000 }, () =
     assert.deepEqual(ns.streams.map((s) => s.name), ['MESH_mesh_INBOX', 'MESH_mesh_RECEIPTS']);
     assert.deepEqual(ns.peers.map((p) => [p.name, p.reachable]), [['beta', true]]);
 
-    // A clean stop drains: the daemons exit 0 within the grace period.
+    // A clean stop drains: the daemons exit 0 on their own, no SIGKILL.
     for (const n of [alpha, beta]) {
-      const stopped = await n.daemon?.stop(15_000);
+      const stopped = await n.daemon?.stop();
       assert.equal(stopped?.code, 0, n.daemon?.stderr);
       assert.equal(stopped?.forced, false);
     }
   });
 
-  test('a fleet mixing NATS and HTTP peers: `mesh send all` reaches both', { timeout: 120_000 }, async () => {
+  test('a fleet mixing NATS and HTTP peers: `mesh send all` reaches both', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await startServers(1);
     const cluster = await natsFleet({ agents: ['alpha', 'beta', 'gamma'], nats: ['alpha', 'beta'], servers: nats.urls });
     clusters.push(cluster);
@@ -134,7 +138,7 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: 900_000 }, () =
     assert.equal(back.results[0]?.status, 'delivered');
   });
 
-  test('three nodes on a three-server cluster: a server killed mid-stream loses nothing', { timeout: 300_000 }, async () => {
+  test('three nodes on a three-server cluster: a server killed mid-stream loses nothing', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await startServers(3);
     const cluster = await natsFleet({ agents: ['alpha', 'beta', 'gamma'], servers: nats.urls, replicas: 3 });
     clusters.push(cluster);
@@ -168,7 +172,7 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: 900_000 }, () =
     console.log(`# cluster: ${2 * N} messages while ${victim.name} (the inbox stream's leader) was killed; first attempts queued: ${a.queued + g.queued}; daemon disconnects: ${disconnects}`);
   });
 
-  test('the receiver\'s daemon killed with -9 mid-stream: every message stored once after it restarts', { timeout: 240_000 }, async () => {
+  test('the receiver\'s daemon killed with -9 mid-stream: every message stored once after it restarts', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await startServers(1);
     const cluster = await natsFleet({ agents: ['alpha', 'beta'], servers: nats.urls, natsConfig: { ackWaitMs: 2000, receiptTimeoutMs: 2000 } });
     clusters.push(cluster);
@@ -191,7 +195,7 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: 900_000 }, () =
     console.log(`# kill -9: 200 messages, ${b.queued} first attempts waited for a receipt past the crash`);
   });
 
-  test('a receiver that cannot store nak\'s and is redelivered: nothing lost, nothing twice', { timeout: 240_000 }, async () => {
+  test('a receiver that cannot store nak\'s and is redelivered: nothing lost, nothing twice', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await startServers(1);
     const cluster = await natsFleet({ agents: ['alpha', 'beta'], servers: nats.urls, natsConfig: { receiptTimeoutMs: 2000 } });
     clusters.push(cluster);

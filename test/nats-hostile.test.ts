@@ -15,6 +15,7 @@ import { waitFor, type ClusterNode, type MeshCluster } from './support/mesh-clus
 import { describeRun } from './support/mesh-process.ts';
 import { inboxIds, natsFleet } from './support/nats-fleet.ts';
 import { NATS_SKIP, NatsFleetServers } from './support/nats-server.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const clusters: MeshCluster[] = [];
 const servers: NatsFleetServers[] = [];
@@ -39,8 +40,8 @@ function auditStatuses(n: ClusterNode): string[] {
   return n.query<{ status: string }>("SELECT status FROM audit WHERE direction = 'in' ORDER BY seq").map((r) => r.status);
 }
 
-describe('hostile input on the bus', { skip: NATS_SKIP, timeout: 300_000 }, () => {
-  test('junk, binary, empty, malformed, deeply nested, unsigned, forged, unknown-sender, oversized and replayed messages are refused once, audited, never redelivered, and the consumer keeps going', { timeout: 150_000 }, async () => {
+describe('hostile input on the bus', { skip: NATS_SKIP, timeout: SUITE_TIMEOUT_MS }, () => {
+  test('junk, binary, empty, malformed, deeply nested, unsigned, forged, unknown-sender, oversized and replayed messages are refused once, audited, never redelivered, and the consumer keeps going', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await NatsFleetServers.start(1);
     servers.push(nats);
     const cluster = await natsFleet({
@@ -95,7 +96,7 @@ describe('hostile input on the bus', { skip: NATS_SKIP, timeout: 300_000 }, () =
     // The same message id within the duplicate window is dropped by the server itself.
     assert.equal((await js.publish(subject, wire, { msgID: genuineId })).duplicate, true);
 
-    await waitFor('beta to have handled every hostile message', 60_000, async () => {
+    await waitFor('beta to have handled every hostile message', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const c = await consumerOf(beta);
       return c.deliveries >= before + hostile.length && c.pending === 0 && c.ackPending === 0 ? c : undefined;
     }, 250);
@@ -124,7 +125,7 @@ describe('hostile input on the bus', { skip: NATS_SKIP, timeout: 300_000 }, () =
     assert.deepEqual(inboxIds(beta).sort(), [genuineId, next.results[0]?.id as string].sort());
   });
 
-  test('a forged receipt does not mark a message delivered', { timeout: 120_000 }, async () => {
+  test('a forged receipt does not mark a message delivered', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const nats = await NatsFleetServers.start(1);
     servers.push(nats);
     const cluster = await natsFleet({ agents: ['alpha', 'beta'], servers: nats.urls, natsConfig: { receiptTimeoutMs: 1500 } });
@@ -153,7 +154,7 @@ describe('hostile input on the bus', { skip: NATS_SKIP, timeout: 300_000 }, () =
     assert.equal(alpha.outboxPending(), 1, 'still pending: the forged receipts were refused');
 
     await beta.serve();
-    await waitFor('the genuine receipt', 60_000, async () => {
+    await waitFor('the genuine receipt', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       await alpha.mesh(['queue', 'drain', 'beta', '--force', '--rounds', '1']);
       return alpha.outboxPending() === 0 ? true : undefined;
     }, 500);

@@ -1,25 +1,21 @@
 /**
  * Real nats-server processes for integration tests (Debian's nats-server 2.9, JetStream on, file
- * storage in a temp folder, listening on free 127.0.0.1 ports). Each server runs in its own process
- * group and is tracked with the mesh children, so it is SIGKILLed when the test process exits even
- * after a failed assertion; `close()` stops them in `after`. A three-server cluster routes on
- * loopback too. Tests skip with `NATS_SKIP` as the reason when the binary is missing.
+ * storage in a temp folder, listening on free 127.0.0.1 ports). Each server leads its own process
+ * group, started and stopped through process-group.ts: it carries the test markers, is SIGKILLed with
+ * everything else when the test process exits, fails or is signalled, and a server still running when
+ * a test file's tests are done fails that file (its leak check). `close()` stops them in `after`.
+ * A three-server cluster routes on loopback too. Tests skip with `NATS_SKIP` as the reason when the
+ * binary is missing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, killAllChildren, killGroup, track } from './mesh-process.ts';
-
-// A test process stopped by a signal (the runner's time-out, Ctrl-C) takes its servers with it.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
+import { freePort } from './mesh-process.ts';
+import { keepAliveUntil, killTree, spawnGroup, stopGroup, type GroupChild } from './process-group.ts';
+import { CLEANUP_STOP_GRACE_MS, DAEMON_LISTEN_TIMEOUT_MS } from './timeouts.ts';
 
 function findBinary(): string | null {
   for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) if (existsSync(p)) return p;
@@ -31,7 +27,8 @@ export const NATS_SERVER_BIN = findBinary();
 /** The skip reason for node:test (`{ skip: NATS_SKIP }`): false when nats-server is installed. */
 export const NATS_SKIP: string | false = NATS_SERVER_BIN === null ? 'nats-server is not installed (apt-get install nats-server; .ci/run installs it)' : false;
 
-const READY_TIMEOUT_MS = 20_000;
+/** From spawn to accepting connections (a server, like `mesh serve`, starts slowly on a loaded machine). */
+const READY_TIMEOUT_MS = DAEMON_LISTEN_TIMEOUT_MS;
 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -49,7 +46,7 @@ export class NatsServerProcess {
   readonly port: number;
   readonly clusterPort: number | null;
   readonly args: string[];
-  child: ChildProcess | null = null;
+  group: GroupChild | null = null;
   log = '';
 
   constructor(name: string, port: number, clusterPort: number | null, args: string[]) {
@@ -63,21 +60,20 @@ export class NatsServerProcess {
     return `nats://127.0.0.1:${this.port}`;
   }
   get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.group !== null && !this.group.hasExited();
   }
 
   /** Starts (or restarts, on the same ports and storage) and waits until it accepts connections. */
   async start(): Promise<void> {
     if (this.running) return;
     if (NATS_SERVER_BIN === null) throw new Error('nats-server is not installed');
-    const child = spawn(NATS_SERVER_BIN, this.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    track(child);
-    this.child = child;
+    const group = spawnGroup(NATS_SERVER_BIN, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.group = group;
     const keep = (c: Buffer): void => {
       this.log = (this.log + c.toString('utf8')).slice(-20_000);
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    group.child.stdout?.on('data', keep);
+    group.child.stderr?.on('data', keep);
     const deadline = performance.now() + READY_TIMEOUT_MS;
     while (!(await portOpen(this.port))) {
       if (!this.running) throw new Error(`nats-server ${this.name} exited before listening:\n${this.log}`);
@@ -88,21 +84,17 @@ export class NatsServerProcess {
 
   /** kill -9 of the server (its process group). */
   async kill(): Promise<void> {
-    const c = this.child;
-    if (c === null || !this.running) return;
-    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    killGroup(c, 'SIGKILL');
-    await exited;
+    const g = this.group;
+    if (g === null || g.hasExited()) return;
+    killTree(g.pgid);
+    await keepAliveUntil(g.exited);
   }
 
-  async stop(): Promise<void> {
-    const c = this.child;
-    if (c === null || !this.running) return;
-    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    killGroup(c, 'SIGTERM');
-    const t = setTimeout(() => killGroup(c, 'SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
+  /** SIGTERM (the server shuts down cleanly), SIGKILL of the group after a grace period. */
+  async stop(graceMs = CLEANUP_STOP_GRACE_MS): Promise<void> {
+    const g = this.group;
+    if (g === null) return;
+    await stopGroup(g, graceMs);
   }
 }
 
