@@ -111,6 +111,10 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: SUITE_TIMEOUT_M
     assert.equal(ns.connected, true);
     assert.deepEqual(ns.streams.map((s) => s.name), ['MESH_mesh_INBOX', 'MESH_mesh_RECEIPTS']);
     assert.deepEqual(ns.peers.map((p) => [p.name, p.reachable]), [['beta', true]]);
+    // What the README's NATS walk-through reads to join a peer by its Ed25519 key.
+    const show = await beta.meshJson<{ publicKey: string; natsCommand: string }>(['join', '--show']);
+    assert.match(show.publicKey, /^[A-Za-z0-9+/]{43}=$/);
+    assert.equal(show.natsCommand, `mesh join beta --nats --public-key ${show.publicKey}`);
 
     // A clean stop drains: the daemons exit 0 on their own, no SIGKILL.
     for (const n of [alpha, beta]) {

@@ -86,7 +86,8 @@ export const command: CommandSpec = {
       if (!e) throw new MeshError(MeshErrorCode.ConfigInvalid, `the registry has no entry for this node ("${self}"): run mesh init again`);
       const cmd = reverseCommand(self, e);
       const natsCmd = natsFleet === null ? null : natsReverseCommand(self, home);
-      if (out.json) out.data({ agent: self, ip: e['ip'] ?? null, port: e['port'] ?? null, url: e['url'] ?? null, token: e['token'] ?? null, command: cmd, natsFleet, natsCommand: natsCmd });
+      const publicKey = readIdentity(home)?.publicKey ?? null;
+      if (out.json) out.data({ agent: self, ip: e['ip'] ?? null, port: e['port'] ?? null, url: e['url'] ?? null, token: e['token'] ?? null, publicKey, command: cmd, natsFleet, natsCommand: natsCmd });
       else {
         out.line(`This node: ${self}  (${typeof e['url'] === 'string' ? e['url'] : `${String(e['ip'])}:${String(e['port'])}`})`);
         out.line('Run this on the peer (it contains this node\'s hook token — treat it as a secret):');
