@@ -112,8 +112,11 @@ export class NatsFleetServers {
     return this.servers.map((s) => s.url);
   }
 
-  /** One server, or a cluster of `count` routed servers (JetStream clustered: use replicas 3). */
-  static async start(count = 1): Promise<NatsFleetServers> {
+  /**
+   * One server, or a cluster of `count` routed servers (JetStream clustered: use replicas 3).
+   * `extraArgs` go to every server (e.g. `--auth <token>`).
+   */
+  static async start(count = 1, extraArgs: readonly string[] = []): Promise<NatsFleetServers> {
     const dir = mkdtempSync(join(tmpdir(), 'mesh-nats-'));
     const ports = [];
     for (let i = 0; i < count; i++) ports.push({ client: await freePort(), cluster: count > 1 ? await freePort() : null });
@@ -122,7 +125,7 @@ export class NatsFleetServers {
       const name = `n${i + 1}`;
       const store = join(dir, name);
       mkdirSync(store, { recursive: true });
-      const args = ['-js', '-sd', store, '-p', String(p.client), '-a', '127.0.0.1', '-n', name];
+      const args = ['-js', '-sd', store, '-p', String(p.client), '-a', '127.0.0.1', '-n', name, ...extraArgs];
       if (p.cluster !== null) args.push('--cluster_name', 'mesh-test', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes);
       return new NatsServerProcess(name, p.client, p.cluster, args);
     });
