@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchmark as apiConversations } from './api-conversations.ts';
 import { benchmark as apiEvents } from './api-events.ts';
+import { benchmark as nats } from './nats.ts';
 import { benchmark as queueMemory } from './queue-memory.ts';
 import { benchmark as rally } from './rally.ts';
 import { benchmark as roundTrip } from './round-trip.ts';
@@ -21,7 +22,7 @@ import { assertBuilt, killAllChildren, REPO } from './support/processes.ts';
 import { formatTable, type BenchOutcome, type Benchmark } from './support/report.ts';
 import { benchmark as throughput } from './throughput.ts';
 
-const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally, apiEvents, apiConversations];
+const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally, apiEvents, apiConversations, nats];
 
 function gitCommit(): string | null {
   try {

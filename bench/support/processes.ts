@@ -152,6 +152,18 @@ export async function startServe(home: string, port: number, logFile: string, ex
   return { ...h, url, api: typeof apiUrl === 'string' ? apiUrl : null };
 }
 
+/** Tracks a child spawned elsewhere (with `detached: true`) so killAllChildren() kills its group too. */
+export function trackChild(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
+/** Signals `child`'s process group (spawned with `detached: true`). */
+export function signalGroupOf(child: ChildProcess, signal: NodeJS.Signals): void {
+  kill(child, signal);
+}
+
 /** Kills every child still running (synchronous: safe in an 'exit' handler). */
 export function killAllChildren(): void {
   for (const c of live) kill(c, 'SIGKILL');

@@ -78,11 +78,11 @@ export function tableLines(out: Output, headers: string[], rows: string[][]): st
 export function peerRows(out: Output, s: FleetSnapshot): string[][] {
   return s.peers.map((p) => [
     p.name, p.role, p.endpoint, statusText(out, p), latencyText(p), String(p.failures), circuitText(p, s.at),
-    p.route === 'relay' ? `via ${p.via ?? '?'}` : 'direct', String(p.queued), clockTime(p.lastSeenAt),
+    p.route === 'relay' ? `via ${p.via ?? '?'}` : 'direct', String(p.queued), clockTime(p.lastSeenAt), p.transport,
   ]);
 }
 
-export const PEER_HEADERS = ['AGENT', 'ROLE', 'ENDPOINT', 'STATUS', 'LATENCY p50/p95', 'FAILS', 'CIRCUIT', 'ROUTE', 'QUEUE', 'LAST SEEN'];
+export const PEER_HEADERS = ['AGENT', 'ROLE', 'ENDPOINT', 'STATUS', 'LATENCY p50/p95', 'FAILS', 'CIRCUIT', 'ROUTE', 'QUEUE', 'LAST SEEN', 'TRANSPORT'];
 
 /** The full dashboard as lines. */
 export function dashboardLines(out: Output, s: FleetSnapshot): string[] {

@@ -300,7 +300,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
 
   function duplicateAck(stored: Duplicate, env: Envelope, auth: InboundAuth, sessionKey: string | null): InboundResult {
     logger.debug('inbound: duplicate acknowledged', { id: stored.id, from: env.from });
-    return { status: 200, body: { ok: true, duplicate: true, id: stored.id }, auth, sessionKey };
+    return { status: 200, body: { ok: true, duplicate: true, id: stored.id }, auth, from: env.from, sessionKey };
   }
 
   function run(req: InboundRequest, seen: Seen): InboundResult {
@@ -337,6 +337,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       envelope: env,
       plaintextBody: plaintext.body,
       auth,
+      from: env.from,
       sessionKey: received.sessionKey,
     };
   }

@@ -43,6 +43,8 @@ export interface InboundResult {
   plaintextBody?: string;
   /** How the message was authenticated; set for accepted messages and duplicates. */
   auth?: InboundAuth;
+  /** The sender so authenticated (the envelope's `from`); set with `auth`. */
+  from?: string;
   /**
    * `sessionKey` of the hook body, when present. Not covered by any signature (bash sends it beside
    * the envelope): prefer the envelope's replyContext.sessionKey when the sender is authenticated.

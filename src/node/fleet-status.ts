@@ -23,6 +23,8 @@ export interface PeerStatus {
   name: string;
   role: string;
   endpoint: string;
+  /** How it is reached: HTTP hooks, or the fleet's NATS JetStream (then endpoint is `nats:<name>`). */
+  transport: 'http' | 'nats';
   /** up: last probe answered; down: `unreachableAfterFailures` failed probes; unsure: fewer; unknown: never probed. */
   status: PeerState;
   latencyMs: number | null;
@@ -148,7 +150,7 @@ export function fleetSnapshot(node: MeshNode): FleetSnapshot {
       : h.reachable ? 'up' : h.consecutiveFailures >= f.unreachableAfterFailures ? 'down' : 'unsure';
     const route = routes[p.name] ?? { route: 'direct' as const, via: null };
     return {
-      name: p.name, role: p.role, endpoint: p.baseUrl, status, latencyMs: h?.latencyMs ?? null, medianMs: stats.medianMs, p95Ms: stats.p95Ms,
+      name: p.name, role: p.role, endpoint: p.baseUrl, transport: p.transport ?? 'http', status, latencyMs: h?.latencyMs ?? null, medianMs: stats.medianMs, p95Ms: stats.p95Ms,
       samples: stats.samples, failures: h?.consecutiveFailures ?? 0, lastProbeAt: h?.lastProbeAt ?? null, lastSeenAt: h?.lastOkAt ?? null,
       detail: h?.detail ?? null, meshNode: h?.features === null || h === null ? null : h.features.includes(FEATURE_RELAY),
       forwards: memberForwards(h?.features ?? null), circuit: b?.state ?? 'closed', circuitOpenUntil: b?.state === 'open' ? b.openUntil : null,

@@ -8,6 +8,7 @@ export {
   generateEncryptionKey,
   importEncryptionKey,
   keyStatus,
+  readIdentity,
   type KeyStatusReport,
   type PeerKeyStatus,
   type KeyFileInfo,

@@ -23,11 +23,13 @@ import { createFleetRouter } from '../fleet/router.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
 import { AuditLog } from './audit-log.ts';
+import { createDispatchingTransport } from './dispatching-transport.ts';
 import { EventBus } from './event-bus.ts';
 import { layoutOf, resolveAgentName, resolveHome, type HomeLayout } from './home.ts';
 import { LiveFile } from './live-file.ts';
 import { LiveRegistry } from './live-registry.ts';
 import { nodeConfigFromText, type NodeConfig } from './node-config.ts';
+import type { NatsWiring } from './nats-wiring.ts';
 
 export interface OpenNodeOptions {
   home?: string | undefined;
@@ -62,6 +64,8 @@ export class MeshNode {
   #audit: AuditLog | null = null;
   #delivery: DeliveryService | null = null;
   #deliveryInput: { config: NodeConfig; input: DeliveryOptionsInput } | null = null;
+  #nats: Promise<NatsWiring | null> | null = null;
+  #natsPersistent = false;
 
   constructor(layout: HomeLayout, self: string, opts: OpenNodeOptions) {
     this.layout = layout;
@@ -154,12 +158,38 @@ export class MeshNode {
     return this.#audit;
   }
 
+  /** HTTP for http(s) peers, NATS for `nats:` peers (dispatching-transport.ts). */
   get transport(): Transport {
-    return (this.#transport ??= createHttpTransport({
-      clock: this.clock,
-      timeoutMs: this.config.delivery.requestTimeoutMs,
-      connectTimeoutMs: this.config.delivery.connectTimeoutMs,
+    return (this.#transport ??= createDispatchingTransport({
+      http: createHttpTransport({
+        clock: this.clock,
+        timeoutMs: this.config.delivery.requestTimeoutMs,
+        connectTimeoutMs: this.config.delivery.connectTimeoutMs,
+      }),
+      nats: async () => (await this.nats())?.transport ?? null,
     }));
+  }
+
+  /**
+   * The daemon keeps its NATS connection up (first connect retried until a server answers, then
+   * reconnecting for ever); CLI commands try once. Call before the first use of NATS.
+   */
+  keepNatsConnected(): void {
+    this.#natsPersistent = true;
+  }
+
+  /** This node's NATS link, transport and names, set up on first use; null without a `nats` section. */
+  nats(): Promise<NatsWiring | null> {
+    this.#nats ??= (async () => {
+      const config = this.config.nats;
+      if (config === null) return null;
+      const { createNatsWiring } = await import('./nats-wiring.ts');
+      return createNatsWiring({
+        home: this.layout.home, self: this.self, keys: this.keys, peers: this.registry, clock: this.clock, logger: this.logger,
+        config, persistent: this.#natsPersistent, connectTimeoutMs: this.config.delivery.connectTimeoutMs,
+      });
+    })();
+    return this.#nats;
   }
 
   get delivery(): DeliveryService {
@@ -197,6 +227,7 @@ export class MeshNode {
 
   async close(): Promise<void> {
     if (this.#ownsTransport && this.#transport?.close) await this.#transport.close();
+    if (this.#nats !== null) await (await this.#nats.catch(() => null))?.close();
     this.#store?.close();
     this.#store = null;
   }
@@ -216,6 +247,7 @@ function liveConfig(path: string, env: NodeJS.ProcessEnv, logger: Logger): LiveF
         if (next.api[k] !== previous.api[k]) logger.warn(`api.${k} changed: restart mesh serve to listen there`, { file: path });
       }
       if (next.api.enabled !== previous.api.enabled) logger.warn('api.enabled changed: restart mesh serve to apply it', { file: path });
+      if (JSON.stringify(next.nats) !== JSON.stringify(previous.nats)) logger.warn('nats changed: restart mesh serve to apply it', { file: path });
     },
     onInvalid: (e) => {
       logger.error('configuration edit refused, keeping the last good settings', { file: path, error: isMeshError(e) ? e.message : 'unreadable' });

@@ -8,6 +8,7 @@ import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
 import { DEFAULT_SESSION_MAX_MESSAGES, DEFAULT_SESSION_TTL_HOURS } from '../sessions/session-limits.ts';
 import { isValidAgentName } from '../protocol/names.ts';
+import { parseNatsConfig, type NatsConfig } from './nats-config.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
 const DAY_MS = 86_400_000;
@@ -64,6 +65,8 @@ export interface NodeConfig {
     enabled: boolean; host: string; port: number | null; requireToken: boolean; maxBodyBytes: number;
     maxEventStreams: number; eventStreamBufferBytes: number; eventStreamStallMs: number;
   };
+  /** MESH over NATS JetStream (nats-config.ts, docs/nats.md); null: this node does not use NATS. */
+  nats: NatsConfig | null;
 }
 
 const FLEET_KEYS = [
@@ -114,6 +117,7 @@ export function defaultNodeConfig(): NodeConfig {
       maxEventStreams: DEFAULT_API_MAX_EVENT_STREAMS, eventStreamBufferBytes: DEFAULT_API_EVENT_STREAM_BUFFER_BYTES,
       eventStreamStallMs: DEFAULT_API_EVENT_STREAM_STALL_MS,
     },
+    nats: null,
   };
 }
 
@@ -176,7 +180,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'nats', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -288,6 +292,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       eventStreamBufferBytes: r.int(ap, 'api', 'eventStreamBufferBytes', d.api.eventStreamBufferBytes, 4096, 256 * 1024 * 1024),
       eventStreamStallMs: r.int(ap, 'api', 'eventStreamStallMs', d.api.eventStreamStallMs, 100, 3_600_000),
     },
+    nats: parseNatsConfig(raw['nats'], file),
   };
   if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {
     r.fail('fleet.incidentQuietResolveMs', `at least fleet.dedupWindowMs (${cfg.fleet.dedupWindowMs})`);

@@ -6,6 +6,9 @@
  *   encryption   "aes-256-cbc" (bash peers, default) | "aes-256-gcm" (MESH-TS peers)
  *   publicKey    the peer's Ed25519 public key (base64 of 32 raw bytes)
  *   hookBasePath default "/hooks"
+ *   transport    "http" (default) | "nats": reached over the fleet's NATS JetStream (docs/nats.md); a
+ *                NATS peer needs no ip/url (its address is its name on the bus) and must sign
+ *                (hmac or ed25519): anyone who may publish on the bus could otherwise speak for it
  * Unknown fields are kept when the file is rewritten. Invalid entries are skipped and reported in
  * `problems` rather than making the whole node unusable.
  */
@@ -16,6 +19,7 @@ import { jsonSyntaxReason } from '../protocol/json.ts';
 import { isEd25519PublicKey } from '../crypto/ed25519.ts';
 import { isValidAgentName } from '../protocol/names.ts';
 import type { EncryptionScheme, PeerConfig, PeerDirectory, SigningScheme } from '../ports/peers.ts';
+import { natsPeerUrl } from '../transports/nats/nats-address.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 export const DEFAULT_GATEWAY_PORT = 18789;
@@ -90,8 +94,9 @@ function signingOf(v: unknown): SigningScheme | null {
   return null;
 }
 
-function encryptionOf(v: unknown): EncryptionScheme | null {
-  if (v === undefined) return 'aes-256-cbc';
+/** Unset: bash's scheme for HTTP peers (any may be a bash node); GCM for NATS peers (all are MESH-TS). */
+function encryptionOf(v: unknown, transport: 'http' | 'nats'): EncryptionScheme | null {
+  if (v === undefined) return transport === 'nats' ? 'aes-256-gcm' : 'aes-256-cbc';
   if (v === 'aes-256-cbc' || v === 'aes-256-gcm' || v === 'none') return v;
   return null;
 }
@@ -99,8 +104,12 @@ function encryptionOf(v: unknown): EncryptionScheme | null {
 /** Converts one registry entry to a PeerConfig, or returns a problem description. */
 export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | string {
   if (!isValidAgentName(name)) return `agent "${name}": invalid name`;
+  const transport = e['transport'] === undefined ? 'http' : e['transport'];
+  if (transport !== 'http' && transport !== 'nats') return `agent "${name}": transport must be "http" or "nats"`;
   let baseUrl: string;
-  if (typeof e['url'] === 'string') {
+  if (transport === 'nats') {
+    baseUrl = natsPeerUrl(name);
+  } else if (typeof e['url'] === 'string') {
     let u: URL;
     try {
       u = new URL(e['url']);
@@ -119,11 +128,12 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
   }
   const signing = signingOf(e['signing']);
   if (signing === null) return `agent "${name}": signing must be true, false, "hmac", "ed25519" or "none"`;
-  const encryption = encryptionOf(e['encryption']);
+  const encryption = encryptionOf(e['encryption'], transport);
   if (encryption === null) return `agent "${name}": encryption must be "aes-256-cbc", "aes-256-gcm" or "none"`;
   const publicKey = typeof e['publicKey'] === 'string' ? e['publicKey'] : null;
   if (publicKey !== null && !isEd25519PublicKey(publicKey)) return `agent "${name}": publicKey must be the base64 of a 32-byte Ed25519 key (44 characters)`;
   if (signing === 'ed25519' && publicKey === null) return `agent "${name}": signing "ed25519" needs "publicKey"`;
+  if (transport === 'nats' && signing === 'none') return `agent "${name}": transport "nats" needs signing "hmac" or "ed25519" (the bus does not authenticate senders)`;
   const hookBasePath = typeof e['hookBasePath'] === 'string' ? e['hookBasePath'].replace(/\/+$/, '') : '/hooks';
   return {
     name,
@@ -134,6 +144,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
     encryption,
     publicKey,
     hookBasePath: hookBasePath.startsWith('/') ? hookBasePath : `/${hookBasePath}`,
+    ...(transport === 'nats' ? { transport } : {}),
   };
 }
 

@@ -4,6 +4,8 @@
  */
 export type SigningScheme = 'none' | 'hmac' | 'ed25519';
 export type EncryptionScheme = 'none' | 'aes-256-cbc' | 'aes-256-gcm';
+/** How messages reach a peer: HTTP hooks (bash nodes, gateways, MESH-TS nodes) or NATS JetStream. */
+export type PeerTransport = 'http' | 'nats';
 
 export interface PeerConfig {
   name: string;
@@ -20,6 +22,11 @@ export interface PeerConfig {
   publicKey: string | null;
   /** Hook base path on the peer, default /hooks. */
   hookBasePath: string;
+  /**
+   * How it is reached (absent: http). A NATS peer's baseUrl is `nats:<name>` and names no server:
+   * the node's own `nats` configuration says which servers carry the fleet.
+   */
+  transport?: PeerTransport;
 }
 
 export interface PeerDirectory {

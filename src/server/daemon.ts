@@ -1,8 +1,9 @@
 /**
- * The node daemon: HTTP receiver (+ served files), the local API listener (when on), outbox worker,
- * hand-off worker and housekeeping in one process. Stops cleanly: first the API (its event streams
- * end), then the hooks listener (in-flight requests finish), then the workers (in-flight attempts
- * finish), then the store.
+ * The node daemon: HTTP receiver (+ served files), the NATS receiver (when config/mesh.json has a
+ * `nats` section), the local API listener (when on), outbox worker, hand-off worker and housekeeping
+ * in one process. Stops cleanly: first the API (its event streams end), then the hooks listener and
+ * the NATS receiver (in-flight requests finish, taken NATS messages are stored and acked), then the
+ * workers (in-flight attempts finish), then the store and the NATS connection (drained).
  */
 import { startBackground } from '../node/background.ts';
 import type { MeshNode } from '../node/mesh-node.ts';
@@ -10,6 +11,8 @@ import { createNodeApp, startNodeServer } from '../node/node-http.ts';
 import { acquireServeLock } from '../node/serve-lock.ts';
 import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import type { RunningApi } from './api/api-server.ts';
+
+type RunningNats = { stop(): Promise<void> } | null;
 
 export interface DaemonApiOptions {
   host: string;
@@ -68,6 +71,8 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
   let server: Awaited<ReturnType<typeof startNodeServer>>;
   let api: RunningApi | null = null;
   let apiSkipped: string | null = null;
+  // The daemon's NATS connection retries until a server answers and then reconnects for ever.
+  if (node.config.nats !== null) node.keepNatsConnected();
   try {
     void node.store; // open (and migrate) the database before accepting traffic
     const app = createNodeApp(node, o.version, { onAccepted: () => background?.kickHandOff(), onForwarded: () => background?.kickOutbox() });
@@ -85,8 +90,16 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
     throw e;
   }
   background = startBackground(node);
+  let nats: RunningNats = null;
+  if (node.config.nats !== null) {
+    // Loaded only when configured: the receiver connects in the background, so a NATS outage at
+    // start-up does not keep the HTTP side from serving.
+    const { startNodeNatsReceiver } = await import('../node/node-nats-receiver.ts');
+    nats = await startNodeNatsReceiver(node, o.version, { onAccepted: () => background?.kickHandOff(), onForwarded: () => background?.kickOutbox() });
+  }
   node.logger.info('mesh serve started', {
     agent: node.self, host: server.host, port: server.port, handOff: node.config.inbound.handOff, api: api?.url ?? null,
+    nats: node.config.nats === null ? null : { servers: node.config.nats.servers, fleet: node.config.nats.fleet, receive: nats !== null },
   });
   let stopping: Promise<void> | null = null;
   return {
@@ -97,7 +110,7 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
     stop: () => (stopping ??= (async () => {
       node.logger.info('mesh serve stopping');
       await api?.close();
-      await server.close();
+      await Promise.all([server.close(), nats?.stop()]);
       await background?.stop();
       await node.close();
       lock.release();

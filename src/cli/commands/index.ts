@@ -42,4 +42,5 @@ export const commands: CommandEntry[] = [
   { name: 'brain-sync', group: 'Delivery', summary: 'post new audit entries and conversation events to a Brain ingest URL, once each', load: async () => (await import('./brain-sync.ts')).command },
   { name: 'api', group: 'Daemon', summary: 'the local HTTP API of mesh serve: url | token [--rotate]', load: async () => (await import('./api.ts')).command },
   { name: 'mcp', group: 'Daemon', summary: 'serve this node to MCP clients over stdio (Claude Code, Cursor, OpenClaw); --print-config', load: async () => (await import('./mcp.ts')).command },
+  { name: 'nats', group: 'Set up', summary: 'MESH over NATS JetStream: setup --server <url> … | status', load: async () => (await import('./nats.ts')).command },
 ];
