@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openNode } from '../../node/mesh-node.ts';
 import { setupOpenClaw } from '../../node/openclaw/setup.ts';
+import { shellQuote } from '../../node/shell-quote.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { flag, str, type CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -65,7 +66,8 @@ export const command: CommandSpec = {
       if (r.openclawConfigFile) out.line(`${out.style('green', '✓')} merged gateway settings into ${r.openclawConfigFile}`);
       else {
         out.line('');
-        out.line('Add this to your openclaw.json (the hook token is a secret):');
+        out.line('Add this to your openclaw.json. hooks.token is a secret, so it is not shown: set it to what this prints:');
+        out.line(`  jq -r .openclaw.hookToken ${shellQuote(r.hookTokenFile)}`);
         out.line(JSON.stringify(r.gatewayConfig, null, 2));
       }
       if (!r.agentsMdFile) {
