@@ -67,3 +67,10 @@ export const LEFTOVER_GRACE_MS = msFromEnv('MESH_TEST_LEFTOVER_GRACE_MS', 10_000
 
 /** `timeout:` of an e2e describe: its before hook starts real gateways, and each test may take SUITE_TIMEOUT_MS. */
 export const E2E_SUITE_TIMEOUT_MS = 3_600_000;
+
+/**
+ * e2e: from a message handed to a real OpenClaw gateway until its agent acts on it (the model sees
+ * it, its exec runs). Covers admission, MESH's hand-off retries after a gateway 503 (1, 5, 15, 60 s)
+ * and the run's preparation, which took 50-100 s per run at a load average of 17 on 2 cores.
+ */
+export const E2E_AGENT_RUN_TIMEOUT_MS = 300_000;
