@@ -143,8 +143,17 @@ function deadLetter(
   return true;
 }
 
+export interface AttemptOptions {
+  /**
+   * This attempt is the only one (bash `--no-retry`): an outcome that would keep the message queued
+   * (transient failure, throttled, circuit open) dead-letters it instead, through the same path as
+   * every other dead letter (audit entry, event, log line).
+   */
+  noRetry?: boolean | undefined;
+}
+
 /** Runs one attempt on a message this worker has leased. */
-export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): Promise<AttemptOutcome> {
+export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage, opts: AttemptOptions = {}): Promise<AttemptOutcome> {
   const { store, breaker } = ctx;
   const id = msg.id;
   const now = ctx.clock.now();
@@ -163,6 +172,10 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): 
   const relay = route.via === null ? null : ctx.peers.get(route.via);
   const gate = breaker.acquire(route.gate, now);
   if (!gate.allowed) {
+    if (opts.noRetry === true) {
+      const moved = deadLetter(ctx, msg, header, 'circuit_open', msg.attempts, null, now);
+      return { id, status: moved ? 'dead_lettered' : 'expired', attempts: msg.attempts, reason: 'circuit_open' };
+    }
     const nextAttemptAt = Math.max(gate.retryAt, msg.nextAttemptAt);
     store.outbox.release(id, nextAttemptAt);
     const via = route.via === null ? '' : ` (relay ${route.via})`;
@@ -174,11 +187,13 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): 
   const result = await send(ctx, request);
   // Everything the outcome changes (breaker, outbox row, dead letter, audit, event) commits as one
   // transaction: one WAL commit per attempt instead of four, and no half-recorded outcome.
-  return store.transaction(() => settle(ctx, msg, header, result, route));
+  return store.transaction(() => settle(ctx, msg, header, result, route, opts.noRetry === true));
 }
 
 /** Records the outcome of a request that was sent; runs inside the caller's transaction. */
-function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, result: TransportResult, route: AttemptRoute): AttemptOutcome {
+function settle(
+  ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, result: TransportResult, route: AttemptRoute, noRetry: boolean,
+): AttemptOutcome {
   const { store, breaker, options } = ctx;
   const id = msg.id;
   const done = ctx.clock.now();
@@ -197,7 +212,7 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
     return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }), ...(route.via === null ? {} : { via: route.via }) };
   }
 
-  if (c.verdict === 'throttled') {
+  if (c.verdict === 'throttled' && !noRetry) {
     // "Too many requests": the peer is up and has not processed this message. Hold the whole peer
     // for its Retry-After (or the next scheduled delay) and give the message back without using
     // up its retry budget; its TTL still bounds how long it can wait.
@@ -214,10 +229,11 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
     ctx.peerHolds.set(route.gate, Math.max(until, ctx.peerHolds.get(route.gate) ?? 0));
   }
 
-  const delay = c.verdict === 'transient'
+  const delay = c.verdict === 'transient' && !noRetry
     ? nextRetryDelay(options.retry, attempts, c.retryAfterMs, options.maxRetryAfterMs)
     : null;
   if (delay === null) {
+    // Throttled or transient under noRetry: the one allowed attempt is used up.
     const reason = c.verdict === 'permanent' ? c.reason : 'all_retries_exhausted';
     const moved = deadLetter(ctx, msg, header, reason, attempts, c.reason, done);
     return { id, status: moved ? 'dead_lettered' : 'expired', attempts, error: c.reason, reason, ...(httpStatus === undefined ? {} : { httpStatus }) };
@@ -235,11 +251,11 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
 }
 
 /** `attempt(id)`: leases the message, or explains why it cannot (delivered, busy, dead, expired). */
-export async function attemptById(ctx: DeliveryContext, id: string): Promise<AttemptOutcome> {
+export async function attemptById(ctx: DeliveryContext, id: string, opts: AttemptOptions = {}): Promise<AttemptOutcome> {
   const { store } = ctx;
   const now = ctx.clock.now();
   const msg = store.outbox.claim(id, now, ctx.options.leaseMs);
-  if (msg !== null) return attemptClaimed(ctx, msg);
+  if (msg !== null) return attemptClaimed(ctx, msg, opts);
 
   const row = store.outbox.get(id);
   if (row !== null && row.state === 'delivered') {

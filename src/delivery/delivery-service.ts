@@ -5,7 +5,7 @@
  * is attempted again when the lease runs out (at-least-once; receivers de-duplicate by id).
  */
 import type { NewOutboxMessage, OutboxMessage } from '../ports/store.ts';
-import { attemptById, attemptClaimed, routeOf, wasSent, type AttemptOutcome } from './attempt.ts';
+import { attemptById, attemptClaimed, routeOf, wasSent, type AttemptOptions, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
 import { errorName, type DeliveryContext, type DeliveryPorts } from './delivery-context.ts';
 import { liveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsSource } from './delivery-options.ts';
@@ -25,9 +25,10 @@ export interface DeliveryService {
   /**
    * What `mesh send` does: writes the message to the outbox, emits `message.queued` and leases it
    * in one transaction, then makes the first attempt. If the id is already in the outbox, nothing is
-   * written and the existing message is attempted, as `attempt(id)` would.
+   * written and the existing message is attempted, as `attempt(id)` would. With `noRetry`, an
+   * attempt that would leave the message queued dead-letters it (audited like any dead letter).
    */
-  submit(message: NewOutboxMessage): Promise<AttemptOutcome>;
+  submit(message: NewOutboxMessage, opts?: AttemptOptions): Promise<AttemptOutcome>;
   /**
    * One worker tick: purge expired, claim due messages of peers that may be tried, attempt them.
    * Returns how many requests were really sent (circuit-held or purged messages do not count), so
@@ -110,13 +111,13 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
 
     attempt: (id) => attemptById(ctx, id),
 
-    async submit(m) {
+    async submit(m, opts = {}) {
       const claimed = ctx.store.transaction(() => {
         if (!ctx.store.outbox.enqueue(m)) return null;
         ctx.events.emit({ type: 'message.queued', id: m.id, peer: m.peer, messageType: m.type });
         return ctx.store.outbox.claim(m.id, ctx.clock.now(), ctx.options.leaseMs);
       });
-      return claimed === null ? attemptById(ctx, m.id) : attemptClaimed(ctx, claimed);
+      return claimed === null ? attemptById(ctx, m.id, opts) : attemptClaimed(ctx, claimed, opts);
     },
 
     async runDue() {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { VECTOR_KEY } from '../crypto/test-envelopes.ts';
+import { handOffOf } from '../protocol/agent-view.ts';
 import { wrapForHook } from '../protocol/hook.ts';
 import { WireCode } from '../protocol/wire-codes.ts';
 import { createMemoryStore } from '../store/memory/memory-store.ts';
@@ -60,7 +61,11 @@ describe('inbound pipeline: bash and Python response shapes', () => {
     assert.equal(r.envelope?.nonce, null);
     assert.equal(r.envelope?.correlationId, ORIGINAL_ID);
     assert.equal(store.inbox.findByCorrelation(ORIGINAL_ID).length, 1);
-    assert.equal(store.inbox.get('msg_5F1C3A9E-7B2D-4E8F-9A6B-0C1D2E3F4A5B')?.deliveryState, 'pending');
+    const row = store.inbox.get('msg_5F1C3A9E-7B2D-4E8F-9A6B-0C1D2E3F4A5B');
+    assert.equal(row?.deliveryState, 'pending');
+    // The body's sessionKey is a copy of the echoed replyContext key: the hand-off gets it from there.
+    assert.ok(row);
+    assert.equal(handOffOf(row).sessionKey, 'agent:main:slack:thread:1');
   });
 
   test('build_mesh_response from a policy-none peer with a key verifies as hmac', () => {

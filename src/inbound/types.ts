@@ -46,8 +46,9 @@ export interface InboundResult {
   /** The sender so authenticated (the envelope's `from`); set with `auth`. */
   from?: string;
   /**
-   * `sessionKey` of the hook body, when present. Not covered by any signature (bash sends it beside
-   * the envelope): prefer the envelope's replyContext.sessionKey when the sender is authenticated.
+   * `sessionKey` of the hook body, when present (informational). Not covered by any
+   * signature (bash sends it beside the envelope), so it is neither stored nor handed off: the
+   * hand-off uses the envelope's replyContext.sessionKey, which every known sender copies it from.
    */
   sessionKey?: string | null;
   /** With a 429: how long until the sender may send again (the HTTP layer sends it as Retry-After). */

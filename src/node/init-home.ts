@@ -12,7 +12,7 @@ import { ensureApiToken } from './api-token.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { layoutOf } from './home.ts';
 import { isHostAddress, isLoopbackHost, listenHostFor, localInterfaceAddresses } from './listen-address.ts';
-import { DEFAULT_SERVE_PORT } from './node-config.ts';
+import { DEFAULT_SERVE_PORT } from './config/serve-config.ts';
 import { emptyRegistry, readRegistryFile, writeRegistryFile } from './registry.ts';
 
 export interface InitOptions {

@@ -105,7 +105,7 @@ function conversationObserver(node: MeshNode): InboundObserver {
  * A new inbound pipeline for the node (unwrap → schema → auth → window/TTL/age → decrypt → nonce →
  * rate → persist). The daemon builds its own with the per-sender rate limit it keeps in memory.
  */
-export function createNodeInbound(node: MeshNode, senderRateLimit?: RateLimit): InboundPipeline {
+export function createNodeInbound(node: MeshNode, senderRateLimit?: RateLimit, o: { agentHasIt?: boolean } = {}): InboundPipeline {
   return createInboundPipeline({
     self: node.self,
     store: node.store,
@@ -115,17 +115,35 @@ export function createNodeInbound(node: MeshNode, senderRateLimit?: RateLimit): 
     events: node.events,
     audit: node.audit,
     logger: node.logger,
-    options: () => optionsOf(node),
+    options: () => (o.agentHasIt === true ? agentHeldOptionsOf(node) : optionsOf(node)),
     observer: conversationObserver(node),
     ...(senderRateLimit === undefined ? {} : { senderRateLimit }),
   });
 }
 
-/** The node's shared pipeline for one-shot commands (`mesh receive`, `mesh reply`): no rate limit. */
+const agentHeldOptions = new WeakMap<InboundOptions, InboundOptions>();
+
+/** optionsOf without hand-off: for messages the agent itself passes in (it already has them). */
+function agentHeldOptionsOf(node: MeshNode): InboundOptions {
+  const base = optionsOf(node);
+  let o = agentHeldOptions.get(base);
+  if (o === undefined) {
+    o = { ...base, handOff: false };
+    agentHeldOptions.set(base, o);
+  }
+  return o;
+}
+
+/**
+ * The node's shared pipeline for one-shot commands (`mesh receive`, `mesh reply`, `mesh session
+ * receive`): no rate limit, and nothing it records is queued for hand-off. The agent runs these with
+ * a message it already holds (the direct topology: its gateway got the envelope); handing it off
+ * as well would give it to the agent a second time.
+ */
 export function inboundOf(node: MeshNode): InboundPipeline {
   let p = pipelines.get(node);
   if (p === undefined) {
-    p = createNodeInbound(node);
+    p = createNodeInbound(node, undefined, { agentHasIt: true });
     pipelines.set(node, p);
   }
   return p;

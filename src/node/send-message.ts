@@ -77,7 +77,6 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
   const base = { peer: peerName, id: env.id, signed: composed.signed, encrypted: composed.encrypted };
   if (input.dryRun) return { ...base, status: 'dry_run', attempts: 0, envelope: env };
 
-  const store = node.store;
   const outcome = await node.delivery.submit({
     id: env.id,
     peer: peerName,
@@ -87,14 +86,7 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
     createdAt: now,
     expiresAt: Date.parse(env.timestamp) + env.ttl * 1000,
     nextAttemptAt: now,
-  });
-  if (input.noRetry && outcome.status === 'queued') {
-    const reason = outcome.reason === 'circuit_open' ? 'circuit_open' : 'all_retries_exhausted';
-    if (store.deadLetters.moveFromOutbox(env.id, reason, node.clock.now())) {
-      node.events.emit({ type: 'message.dead_lettered', id: env.id, peer: peerName, reason, attempts: outcome.attempts });
-      return { ...base, status: 'dead_lettered', attempts: outcome.attempts, httpStatus: outcome.httpStatus, error: outcome.error, reason };
-    }
-  }
+  }, { noRetry: input.noRetry });
   return {
     ...base,
     status: outcome.status === 'busy' ? 'queued' : outcome.status,

@@ -23,7 +23,12 @@ export interface HandOff {
    * they are the envelope's own `payload.attachments`.
    */
   attachments?: Attachment[];
-  /** Session key requested by the sender (replyContext.sessionKey or hook body), if any. */
+  /**
+   * Session key requested by the sender: the envelope's replyContext.sessionKey, if any. The hook
+   * body's `sessionKey` is not a second source: every known sender (bash mesh-send and
+   * send_mesh_response, MESH) only sends it as a copy of that replyContext key, and unlike it the
+   * body is not covered by the signature.
+   */
   sessionKey: string | null;
   /** For an alert the daemon de-duplicated: what it decided (suppressed alerts are not handed off). */
   alert?: HandOffAlert;

@@ -1,7 +1,9 @@
 /**
  * How the fleet service announces an election: one signed notification to one peer, through the
  * node's durable outbox (the node's adapter is `mesh send`), so a peer that is down now still gets it
- * within the TTL, and a peer reachable only through the relay gets it through the relay.
+ * within the TTL, and a peer reachable only through the relay gets it through the relay. An
+ * announcement replaces that peer's pending ones it equals or outranks (they are worth nothing once
+ * superseded), so a peer that comes back gets the newest election, not a backlog of old ones.
  */
 import type { JsonValue } from '../protocol/json.ts';
 

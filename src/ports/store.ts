@@ -69,6 +69,11 @@ export interface OutboxRepo {
   /** Deletes pending messages (all, or one peer's). Returns how many. */
   purgePending(peer?: string): number;
   /**
+   * Deletes one pending message nobody holds a lease on (lease_until <= now) and returns it; null
+   * when it is missing, delivered or leased (an attempt may be in flight).
+   */
+  withdraw(id: string, now: number): OutboxMessage | null;
+  /**
    * Deletes pending messages whose expiresAt <= now; returns them (for audit). A message leased by
    * someone (a request may be in flight) is left alone until its lease ends, except `ownLeaseId`:
    * the one message the caller holds itself.

@@ -164,6 +164,22 @@ export function outboxContract(makeStore: MakeStore): void {
       assert.equal(s.outbox.get('done')?.state, 'delivered');
     }));
 
+    test('withdraw deletes one pending, unleased message and returns it; never a leased or delivered one', () => withStore(makeStore, (s) => {
+      s.outbox.enqueue(outboxMsg('free'));
+      s.outbox.enqueue(outboxMsg('held'));
+      s.outbox.enqueue(outboxMsg('done'));
+      s.outbox.markDelivered('done', T0);
+      assert.ok(s.outbox.claim('held', T0, LEASE));
+      assert.equal(s.outbox.withdraw('free', T0)?.id, 'free');
+      assert.equal(s.outbox.get('free'), null);
+      assert.equal(s.outbox.withdraw('free', T0), null);
+      assert.equal(s.outbox.withdraw('held', T0), null);
+      assert.equal(s.outbox.withdraw('done', T0), null);
+      assert.equal(s.outbox.get('done')?.state, 'delivered');
+      assert.equal(s.outbox.withdraw('held', T0 + LEASE)?.id, 'held');
+      assert.deepEqual(ids(s.outbox.listPending()), []);
+    }));
+
     test('purgeExpired removes and returns pending messages whose expiresAt <= now, oldest expiry first', () => withStore(makeStore, (s) => {
       s.outbox.enqueue(outboxMsg('edge', { expiresAt: T0 + 200, createdAt: T0 - 1 }));
       s.outbox.enqueue(outboxMsg('gone', { expiresAt: T0 + 100 }));

@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { execAfterMarker, messageText, startFakeModel } from './support/fake-model.ts';
 import type { FakeModel } from './support/fake-model.ts';
 import { installOpenClaw } from './support/install-openclaw.ts';
-import { startGateway } from './support/openclaw-gateway.ts';
+import { postAgentHook, startGateway } from './support/openclaw-gateway.ts';
 import type { OpenClawGateway } from './support/openclaw-gateway.ts';
 import { isSameProcessAlive } from '../support/process-group.ts';
-import { BACKGROUND_WORK_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, SUITE_TIMEOUT_MS } from '../support/timeouts.ts';
+import { E2E_AGENT_RUN_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, SUITE_TIMEOUT_MS } from '../support/timeouts.ts';
 import { waitUntil } from './support/wait.ts';
 
 function readCmdline(pid: number): string {
@@ -72,7 +72,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     assert.ok(gw && model);
     const proof = join(tmp, 'proof.txt');
     const started = performance.now();
-    const res = await gw.postHook('agent', {
+    const res = await postAgentHook(gw, {
       name: 'mesh-e2e',
       message: `Harness check.\n${EXEC_MARKER} mesh-e2e-proof ok-${nonce} | tee ${proof}`,
       deliver: false,
@@ -82,7 +82,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     assert.match(String((res.json as { runId?: unknown }).runId), /\S/);
 
     const content = await waitUntil(() => existsSync(proof) && readFileSync(proof, 'utf8').includes('\n') && readFileSync(proof, 'utf8'), {
-      timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `proof file ${proof} (gateway log ${gw.logFile})`,
+      timeoutMs: E2E_AGENT_RUN_TIMEOUT_MS, what: `proof file ${proof} (gateway log ${gw.logFile})`,
     });
     assert.equal(content.trim(), `ok-${nonce} shell=exec`);
     // The tool output went back to the model, which closed the turn.
@@ -109,7 +109,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     // A valid hook sent afterwards is a barrier: once the model has seen it, the refused ones
     // would have arrived earlier if they had been let through.
     const barrier = `barrier-${nonce}`;
-    const ok = await gw.postHook('agent', { message: `Just say hi. ${barrier}`, deliver: false });
+    const ok = await postAgentHook(gw, { message: `Just say hi. ${barrier}`, deliver: false });
     assert.equal(ok.status, 200, ok.text);
     await model.waitForRequest((r) => (r.body?.messages ?? []).some((m) => JSON.stringify(m.content).includes(barrier)));
     assert.equal(model.sawText(forged), false);
@@ -120,10 +120,10 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     const gateway = gw;
     // A command still running when the gateway is stopped: OpenClaw runs it in a process group of
     // its own under its spawn broker, so killing the gateway's group alone would not reach it.
-    const res = await gateway.postHook('agent', { message: `${EXEC_MARKER} sleep 300; echo slept-${nonce}`, deliver: false });
+    const res = await postAgentHook(gateway, { message: `${EXEC_MARKER} sleep 300; echo slept-${nonce}`, deliver: false });
     assert.equal(res.status, 200, res.text);
     const sleeper = await waitUntil(() => gateway.processes().find((p) => readCmdline(p.pid) === 'sleep\u0000300\u0000'), {
-      timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: 'the exec\'d sleep 300 in the gateway process tree',
+      timeoutMs: E2E_AGENT_RUN_TIMEOUT_MS, what: 'the exec\'d sleep 300 in the gateway process tree',
     });
     const tree = gateway.processes();
     assert.ok(tree.length >= 3, `gateway, workers and the command: ${tree.map((p) => p.pid).join(' ')}`);

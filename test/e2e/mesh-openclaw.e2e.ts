@@ -21,13 +21,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { messageText, startFakeModel } from './support/fake-model.ts';
 import type { FakeModel, FakeModelRule, RecordedRequest } from './support/fake-model.ts';
 import { installOpenClaw } from './support/install-openclaw.ts';
-import { freeLoopbackPort, startGateway } from './support/openclaw-gateway.ts';
-import type { HookResponse, OpenClawGateway } from './support/openclaw-gateway.ts';
+import { freeLoopbackPort, postAgentHook, startGateway } from './support/openclaw-gateway.ts';
+import type { OpenClawGateway } from './support/openclaw-gateway.ts';
 import { waitUntil } from './support/wait.ts';
 import { childEnv, describeRun, MESH_BIN, runMesh as runMeshCli, type CliResult } from '../support/mesh-process.ts';
 import { spawnGroup, stopGroup, type GroupChild } from '../support/process-group.ts';
 import {
-  BACKGROUND_WORK_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS,
+  BACKGROUND_WORK_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, E2E_AGENT_RUN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS,
 } from '../support/timeouts.ts';
 
 const nonce = randomBytes(6).toString('hex');
@@ -92,17 +92,6 @@ const requestTexts = (r: RecordedRequest): string[] => (r.body?.messages ?? []).
 const askRule: FakeModelRule = (turn) => (turn.userSaid(ASK_MARKER)
   ? { tool: 'exec', arguments: { command: `mesh request beta ${shellQuote(QUESTION)} --wait ${CLI_WAIT_SECONDS} 2>/dev/null`, yieldMs: (CLI_WAIT_SECONDS + 30) * 1000 } }
   : undefined);
-
-/**
- * POST /hooks/agent. OpenClaw answers 503 when the run did not start within its 15 s admission time
- * (a cold gateway's first run on a loaded machine) and cancels it, so posting again is safe.
- */
-async function postAgentHook(gw: OpenClawGateway, body: Record<string, unknown>): Promise<HookResponse> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await gw.postHook('agent', body);
-    if (res.status !== 503 || attempt >= 3) return res;
-  }
-}
 
 /** Either gateway: show which `mesh` the agent's PATH finds, that it runs, and which node it serves. */
 const whichRule: FakeModelRule = (turn) => (turn.userSaid(WHICH_MARKER)
@@ -286,7 +275,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     // Checkpoint: a valid message sent afterwards reached B's model, so the refused ones would have too.
     const checkpoint = `checkpoint-${nonce}`;
     await mustMesh(homes.alpha, ['send', 'beta', 'notification', checkpoint]);
-    await waitUntil(() => model?.sawText(checkpoint), { timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `checkpoint ${checkpoint} at B's model (log ${gwB?.logFile})` });
+    await waitUntil(() => model?.sawText(checkpoint), { timeoutMs: E2E_AGENT_RUN_TIMEOUT_MS, what: `checkpoint ${checkpoint} at B's model (log ${gwB?.logFile})` });
     assert.equal(model.sawText(forgedMarker), false, 'a forged message reached the model');
     const runsWithReplay = new Set(model.chatRequests().filter((r) => requestTexts(r).some((s) => s.includes(replayMarker))).map((r) => requestTexts(r).find((s) => s.includes('[MESH]') && s.includes(captured.id))));
     assert.equal(runsWithReplay.size, 1, 'the replayed message was handed to the agent once');
@@ -300,7 +289,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     const env = await dryRunEnvelope('notification', `${DIRECT_MARKER} hello over the direct topology`);
     const res = await postAgentHook(gwB, { name: 'MESH', message: `MESH message (direct)\n${env.text}`, deliver: false });
     assert.equal(res.status, 200, res.text);
-    const row = await waitUntil(async () => (await betaInbox()).find((m) => m.id === env.id), { timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `${env.id} in beta's inbox (log ${gwB.logFile})` });
+    const row = await waitUntil(async () => (await betaInbox()).find((m) => m.id === env.id), { timeoutMs: E2E_AGENT_RUN_TIMEOUT_MS, what: `${env.id} in beta's inbox (log ${gwB.logFile})` });
     assert.equal(row.from, 'alpha');
     assert.equal(row.body, `${DIRECT_MARKER} hello over the direct topology`);
     // The agent's exec printed the verified message (mesh receive JSON) back to the model.

@@ -76,3 +76,9 @@ export const BROWSER_LAUNCH_TIMEOUT_MS = 120_000;
  * the page over SSE and being drawn, a form's request answered): background work plus a render.
  */
 export const BROWSER_UPDATE_TIMEOUT_MS = 90_000;
+/**
+ * e2e: from a message handed to a real OpenClaw gateway until its agent acts on it (the model sees
+ * it, its exec runs). Covers admission, MESH's hand-off retries after a gateway 503 (1, 5, 15, 60 s)
+ * and the run's preparation, which took 50-100 s per run at a load average of 17 on 2 cores.
+ */
+export const E2E_AGENT_RUN_TIMEOUT_MS = 300_000;

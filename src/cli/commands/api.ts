@@ -1,7 +1,8 @@
 import { ensureApiToken, rotateApiToken } from '../../node/api-token.ts';
 import { layoutOf, resolveAgentName, resolveHome, type HomeLayout } from '../../node/home.ts';
 import { isLoopbackHost } from '../../node/listen-address.ts';
-import { loadNodeConfig, DEFAULT_API_PORT } from '../../node/node-config.ts';
+import { DEFAULT_API_PORT } from '../../node/config/api-config.ts';
+import { loadNodeConfig } from '../../node/node-config.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { flag, type CliContext, type CommandSpec } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';

@@ -1,5 +1,6 @@
 import { openNode } from '../../node/mesh-node.ts';
 import { setupOpenClaw } from '../../node/openclaw/setup.ts';
+import { shellQuote } from '../../node/shell-quote.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { cliEntry } from '../cli-entry.ts';
 import { flag, str, type CommandSpec } from '../command.ts';
@@ -54,7 +55,8 @@ export const command: CommandSpec = {
       if (r.openclawConfigFile) out.line(`${out.style('green', '✓')} merged gateway settings into ${r.openclawConfigFile}`);
       else {
         out.line('');
-        out.line('Add this to your openclaw.json (the hook token is a secret):');
+        out.line('Add this to your openclaw.json. hooks.token is a secret, so it is not shown: set it to what this prints:');
+        out.line(`  jq -r .openclaw.hookToken ${shellQuote(r.hookTokenFile)}`);
         out.line(JSON.stringify(r.gatewayConfig, null, 2));
       }
       if (!r.agentsMdFile) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createJsonLogger } from '../../node/json-logger.ts';
 import { openNode, type MeshNode } from '../../node/mesh-node.ts';
-import { DEFAULT_API_PORT } from '../../node/node-config.ts';
+import { DEFAULT_API_PORT } from '../../node/config/api-config.ts';
 import { isMeshError, MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { startDaemon, type DaemonApiOptions } from '../../server/daemon.ts';
 import { flag, str, type CommandSpec, type ParsedArgs } from '../command.ts';

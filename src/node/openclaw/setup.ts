@@ -40,9 +40,21 @@ export interface OpenClawSetupResult {
   skillFile: string | null;
   agentsMdFile: string | null;
   openclawConfigFile: string | null;
+  /**
+   * The openclaw.json fragment the gateway needs, for output: hooks.token is a placeholder naming
+   * where the token is (a secret never appears in output). The file written with --openclaw-config
+   * holds the real token.
+   */
   gatewayConfig: Record<string, unknown>;
+  /** The file that holds the hook token (config/mesh.json, key openclaw.hookToken, mode 0600). */
+  hookTokenFile: string;
   agentsMd: string;
   hookTokenGenerated: boolean;
+}
+
+/** What output shows in place of the hook token. */
+export function hookTokenPlaceholder(configFile: string): string {
+  return `<secret: openclaw.hookToken in ${configFile}>`;
 }
 
 export function gatewayConfigFor(hookToken: string, meshBinDir: string): Record<string, unknown> {
@@ -134,5 +146,8 @@ export async function setupOpenClaw(node: MeshNode, o: OpenClawSetupOptions): Pr
     writeFileAtomic(o.openclawConfig, `${JSON.stringify(oc, null, 2)}\n`, 0o600);
     openclawConfigFile = o.openclawConfig;
   }
-  return { meshWrapper, meshBinDir: binDir, meshVersion: check.version, nodeConfigFile: cfgFile, skillFile, agentsMdFile, openclawConfigFile, gatewayConfig, agentsMd, hookTokenGenerated };
+  return {
+    meshWrapper, meshBinDir: binDir, meshVersion: check.version, nodeConfigFile: cfgFile, skillFile, agentsMdFile, openclawConfigFile,
+    gatewayConfig: gatewayConfigFor(hookTokenPlaceholder(cfgFile), binDir), hookTokenFile: cfgFile, agentsMd, hookTokenGenerated,
+  };
 }

@@ -92,6 +92,13 @@ export class MemoryOutboxRepo implements OutboxRepo {
     return doomed.length;
   }
 
+  withdraw(id: string, now: number): OutboxMessage | null {
+    const m = this.#rows.get(id);
+    if (m === undefined || m.state !== 'pending' || m.leaseUntil > now) return null;
+    this.#rows.delete(id);
+    return { ...m };
+  }
+
   purgeExpired(now: number, ownLeaseId?: string): OutboxMessage[] {
     const doomed = this.#pending().filter((m) => m.expiresAt <= now && (m.leaseUntil <= now || m.id === ownLeaseId)).sort((a, b) => a.expiresAt - b.expiresAt || byCreated(a, b));
     for (const m of doomed) this.#rows.delete(m.id);

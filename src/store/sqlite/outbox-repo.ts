@@ -138,6 +138,16 @@ export class SqliteOutboxRepo implements OutboxRepo {
       : db.run(`DELETE FROM outbox WHERE state = 'pending' AND peer = ?`, peer));
   }
 
+  withdraw(id: string, now: number): OutboxMessage | null {
+    const db = this.#db;
+    return db.transaction(() => {
+      const row = db.get<OutboxRow>(`SELECT * FROM outbox WHERE id = ? AND state = 'pending' AND lease_until <= ?`, id, now);
+      if (row === null) return null;
+      db.run(`DELETE FROM outbox WHERE id = ?`, id);
+      return toMessage(row);
+    });
+  }
+
   /** Oldest expiry first: sorting on the indexed column keeps this cheap behind a large backlog. */
   purgeExpired(now: number, ownLeaseId?: string): OutboxMessage[] {
     const db = this.#db;

@@ -1,6 +1,6 @@
 /**
  * Which OpenClaw session a forwarded message runs in. The sender may ask for one
- * (replyContext.sessionKey or the hook body's sessionKey); it is honoured only inside the prefixes
+ * (replyContext.sessionKey, see HandOff.sessionKey); it is honoured only inside the prefixes
  * the local gateway allows (hooks.allowedSessionKeyPrefixes, compared case-insensitively like
  * OpenClaw). Otherwise each conversation (or, without one, each sender) gets its own key.
  */
