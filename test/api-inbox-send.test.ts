@@ -144,7 +144,7 @@ describe('POST /api/send and POST /api/request', () => {
     assert.match(timedOut['request'].id, /^msg_/);
     assert.equal(timedOut['request'].status, 'delivered');
 
-    const lastSent = (): string | null | undefined => h.other.store.audit.query({ to: 'beta', status: 'sent', type: 'request', limit: 1, newest: true })[0]?.id;
+    const lastSent = (): string | null | undefined => h.other.store.audit.query({ to: 'beta', status: 'sent', type: 'request', limit: 1, order: 'desc' })[0]?.id;
     const pending = h.post('/api/request', { to: 'beta', body: 'What is 6 x 7?', waitSeconds: 60 });
     await until(() => lastSent() !== timedOut['request'].id, 20_000);
     const request = lastSent();

@@ -47,7 +47,7 @@ function ok(r: CliResult): unknown {
 }
 
 describe('read-only commands on a home that cannot be written', { skip: unavailable ?? false }, () => {
-  test('inbox, inbox show, queue status, export, track, dlq list/show, incidents all work and change nothing', async () => {
+  test('inbox, inbox show, queue status, export, track, dlq list/show, incidents, status, discover all work and change nothing', async () => {
     const h = await populatedHome();
     try {
       const db = layoutOf(h.home).databaseFile;
@@ -65,6 +65,10 @@ describe('read-only commands on a home that cannot be written', { skip: unavaila
       assert.deepEqual((ok(await ro('dlq', 'list')) as { deadLetters: { id: string }[] }).deadLetters.map((l) => l.id), ['msg_dead1']);
       assert.equal((ok(await ro('dlq', 'show', 'msg_dead1')) as { reason: string }).reason, 'client_error_404');
       assert.deepEqual((ok(await ro('incidents')) as { incidents: { id: string }[] }).incidents.map((i) => i.id), ['inc_20260101_beta_gateway_0a1b2c3d']);
+      const status = ok(await ro('status')) as { agent: string; queue: { pending: number; deadLetters: number }; peers: { name: string; queued: number }[] };
+      assert.deepEqual([status.agent, status.queue, status.peers.map((p) => [p.name, p.queued])], ['alpha', { pending: 1, deadLetters: 1 }, [['beta', 1]]]);
+      assert.equal((ok(await ro('discover', 'routes')) as { epoch: number }).epoch, 0);
+      assert.deepEqual((ok(await ro('discover', 'status')) as { peers: { name: string; status: string }[] }).peers.map((p) => [p.name, p.status]), [['beta', 'unknown']]);
       assert.equal(sha(db), before, 'the database file is unchanged');
 
       // Proof that the home really is read-only for the child: a command that writes fails, saying why.

@@ -8,6 +8,7 @@ import {
   generateIdentity, importPrivateKey, importPublicKey, isEd25519PublicKey, publicKeyFromPrivate,
   signEnvelopeEd25519, verifyEnvelopeEd25519,
 } from './ed25519.ts';
+import { appendRelayMarker } from '../protocol/relay-marker.ts';
 import { attachSignature } from './signature-format.ts';
 import { assertBitFlipsBreakSignature, testEnvelope, VECTOR_ENVELOPE_TEXT } from './test-envelopes.ts';
 
@@ -87,5 +88,15 @@ describe('Ed25519 identities and signatures', () => {
 
   test('property: any bit flip in a serialized signed envelope breaks verification', () => {
     assertBitFlipsBreakSignature((env) => signEnvelopeEd25519(env, ME.privateKey), (doc) => verifyEnvelopeEd25519(doc, ME.publicKey), 1000);
+  });
+});
+
+describe('Ed25519 over relayed envelopes', () => {
+  test('the relay marker appended after signing is left out; a changed body is not', () => {
+    const env = testEnvelope();
+    const wire = serializeJq(attachSignature(env, signEnvelopeEd25519(env, ME.privateKey)) as never);
+    const relayed = appendRelayMarker(wire, { from: 'alpha', via: 'gamma', originalTo: 'beta' });
+    assert.equal(verifyEnvelopeEd25519(parseOrdered(relayed), ME.publicKey), true);
+    assert.equal(verifyEnvelopeEd25519(parseOrdered(relayed.replace('"body":"Hello"', '"body":"Hellp"')), ME.publicKey), false);
   });
 });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { parseOrdered, serializeJq } from '../protocol/canonical-json.ts';
 import { isMeshError } from '../protocol/errors.ts';
 import { hmacSignText, signEnvelopeHmac, verifyEnvelopeHmac } from './hmac.ts';
+import { appendRelayMarker } from '../protocol/relay-marker.ts';
 import { attachSignature, signingInput } from './signature-format.ts';
 import { assertBitFlipsBreakSignature, flipBit, VECTOR_ENVELOPE_TEXT, VECTOR_KEY, VECTOR_SIGNATURE, testEnvelope } from './test-envelopes.ts';
 
@@ -120,5 +121,34 @@ describe('HMAC-SHA256 (bash-compatible)', () => {
       }
     }
     assert.ok(parsedButRejected > 1000, 'many flips must survive parsing and reach the signature check');
+  });
+});
+
+describe('relayed envelopes (bash-mesh-behavior.md §4.7: marker appended after signing)', () => {
+  const signedText = VECTOR_ENVELOPE_TEXT.slice(0, -1) + `,"signature":"${VECTOR_SIGNATURE}"}`;
+  const relayed = appendRelayMarker(signedText, { from: 'alpha', via: 'gamma', originalTo: 'beta' });
+
+  test('a bash relayed envelope verifies: the relay marker is not covered by the signature', () => {
+    assert.equal(relayed, `${signedText.slice(0, -1)},"relay":{"from":"alpha","via":"gamma","originalTo":"beta"}}`);
+    assert.equal(verifyEnvelopeHmac(parseOrdered(relayed), VECTOR_KEY), true);
+    assert.equal(signingInput(parseOrdered(relayed)), VECTOR_ENVELOPE_TEXT);
+  });
+
+  test('the marker is excluded wherever it sits, in Maps and plain objects alike', () => {
+    const first = signedText.replace('{"protocol"', '{"relay":{"from":"x","via":"y","originalTo":"z"},"protocol"');
+    assert.equal(verifyEnvelopeHmac(parseOrdered(first), VECTOR_KEY), true);
+    const plain = { ...(JSON.parse(relayed) as Record<string, unknown>) };
+    assert.equal(signingInput(plain as never), VECTOR_ENVELOPE_TEXT);
+  });
+
+  test('a relay that changes one byte of the body is caught', () => {
+    const tampered = relayed.replace('"body":"Hello"', '"body":"Hellp"');
+    assert.notEqual(tampered, relayed);
+    assert.equal(verifyEnvelopeHmac(parseOrdered(tampered), VECTOR_KEY), false);
+  });
+
+  test('only the top-level marker is left out: a nested relay key is signed', () => {
+    const nested = signedText.replace('"metadata":{}', '"metadata":{"relay":1}');
+    assert.equal(verifyEnvelopeHmac(parseOrdered(nested), VECTOR_KEY), false);
   });
 });

@@ -1,7 +1,12 @@
 /**
  * What an envelope signature covers and how it is spelled (bash-mesh-behavior.md §3.2, §14 C).
  * The signed bytes are the UTF-8 of `jq -c` applied to the envelope with its top-level `signature`
- * key removed; every other key (including a bash relay's `relay`, appended after signing) is covered.
+ * and `relay` keys removed. `relay` is the routing marker a sender adds AFTER signing when it sends
+ * through a relay (bash-mesh-behavior.md §4.7: `{"from","via","originalTo"}` appended after
+ * `signature`), so the final recipient verifies the original sender's signature over exactly what
+ * the sender signed. The marker itself is therefore not authenticated: it is routing information
+ * only, and no decision that matters for security is taken from it (the relay checks the path, the
+ * bearer token and its registry; the recipient ignores it). Every other key is covered.
  * Envelopes may be plain objects or Maps from parseOrdered: wire-received envelopes must stay Maps,
  * or integer-like keys get reordered and bash signatures stop matching.
  *
@@ -36,9 +41,15 @@ export function withoutSignature(envelope: SignableEnvelope): JsonValue {
   throw new MeshError(MeshErrorCode.InvalidEnvelope, 'an envelope must be a JSON object');
 }
 
-/** The exact text a signature covers: `jq -c` of the envelope without `signature`, no newline. */
+/** The top-level key a relayed envelope carries beside (after) its signature; never signed. */
+export const RELAY_MARKER_KEY = 'relay';
+
+/** The exact text a signature covers: `jq -c` of the envelope without `signature` and `relay`, no newline. */
 export function signingInput(envelope: SignableEnvelope): string {
-  return serializeJq(withoutSignature(envelope));
+  const rest = withoutSignature(envelope);
+  if (rest instanceof Map) rest.delete(RELAY_MARKER_KEY);
+  else if (isJsonObject(rest)) delete (rest as Record<string, JsonValue>)[RELAY_MARKER_KEY];
+  return serializeJq(rest);
 }
 
 /** A copy with `signature` set as the last top-level key (replacing any earlier one), as bash appends it. */

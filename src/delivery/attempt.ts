@@ -2,12 +2,22 @@
  * One attempt at one outbox message: the unit both the CLI (`mesh send`, right after enqueueing)
  * and the daemon's worker run. The caller holds the message's lease; every path ends by giving the
  * lease up (delivered, failure recorded, released, dead-lettered or purged).
+ *
+ * Route: directly to the peer, or, when the peer's circuit is not closed and the fleet's router names
+ * a relay (ports/routing.ts), to the relay's `/hooks/<self>` with the relay's token and the stored
+ * envelope plus bash's relay marker appended after the signature (protocol/relay-marker.ts). The
+ * relay's breaker gates and takes the outcome (it is the relay we talked to: bash recorded it against
+ * the target, §13.2 item 19); a relay's 2xx is audited `relayed_via_<relay>` (bash's status). An
+ * envelope this node forwards for another sender (its `from` is not us) goes to its recipient's
+ * `/hooks/<original sender>`, unchanged and never through a relay again (one hop).
  */
 import type { PeerConfig } from '../ports/peers.ts';
 import type { OutboxMessage } from '../ports/store.ts';
 import type { OutboundRequest, TransportResult } from '../ports/transport.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
+import type { MeshEvent } from '../protocol/events.ts';
 import { wrapForHook } from '../protocol/hook.ts';
+import { appendRelayMarker } from '../protocol/relay-marker.ts';
 import { classifyResult } from './classify.ts';
 import { errorName, report, type DeliveryContext } from './delivery-context.ts';
 import { envelopeHeader, type EnvelopeHeader } from './outbound-audit.ts';
@@ -33,6 +43,8 @@ export interface AttemptOutcome {
   reason?: string;
   /** queued: when the next attempt is due; busy: when the other worker's lease ends. */
   nextAttemptAt?: number;
+  /** delivered: the relay it was handed to (the peer could not be reached directly). */
+  via?: string;
 }
 
 /** True when the outcome came from a request that reached the transport (not held, purged or refused locally). */
@@ -40,20 +52,66 @@ export function wasSent(o: AttemptOutcome): boolean {
   return o.status === 'delivered' || o.error !== undefined;
 }
 
-/** URL of the peer's hook: `/hooks/agent` for session-routed messages, else `/hooks/<self>`. */
-export function hookUrl(peer: PeerConfig, self: string, sessionKey: string | null): string {
+/** URL of the peer's hook: `/hooks/agent` for session-routed messages, else `/hooks/<sender>` (this node). */
+export function hookUrl(peer: PeerConfig, sender: string, sessionKey: string | null): string {
   const base = peer.baseUrl.replace(/\/+$/, '');
   const trimmed = peer.hookBasePath.replace(/^\/*/, '/').replace(/\/+$/, '');
-  return `${base}${trimmed}/${sessionKey === null ? encodeURIComponent(self) : 'agent'}`;
+  return `${base}${trimmed}/${sessionKey === null ? encodeURIComponent(sender) : 'agent'}`;
+}
+
+/** Where one attempt goes: `gate` is the peer whose breaker gates it and takes its outcome. */
+export interface AttemptRoute {
+  gate: string;
+  /** The relay posted to, or null (directly to the peer). */
+  via: string | null;
+}
+
+/** True for an envelope this node forwards as a relay: another sender's, carrying our marker. */
+function forwarded(ctx: DeliveryContext, header: EnvelopeHeader): boolean {
+  const self = ctx.peers.self();
+  return header.from !== self && header.relay !== null && header.relay.via === self;
+}
+
+/**
+ * The route of a message to `peer` now. `signed` unknown (the worker's schedule looks per peer):
+ * pass true, the cautious answer (a signed envelope may not be relayed to every peer).
+ */
+export function routeOf(ctx: DeliveryContext, peer: string, header: EnvelopeHeader | null, now: number): AttemptRoute {
+  const direct: AttemptRoute = { gate: peer, via: null };
+  if (ctx.router === undefined) return direct;
+  if (header !== null && (header.from !== ctx.peers.self() || header.relay !== null)) return direct;
+  if (ctx.breaker.state(peer, now).state === 'closed') return direct;
+  const via = ctx.router.relayFor(peer, { signed: header?.signed ?? true }, now);
+  if (via === null || via === peer || ctx.peers.get(via) === null) return direct;
+  return { gate: via, via };
 }
 
 export function buildRequest(ctx: DeliveryContext, msg: OutboxMessage, peer: PeerConfig, header: EnvelopeHeader): OutboundRequest {
   const headers: Record<string, string> = { 'Idempotency-Key': msg.id };
   if (header.signature !== null) headers['X-MESH-Signature'] = header.signature;
+  // A forwarded envelope is posted as its sender posted it to us: the recipient checks that the
+  // URL path names the envelope's sender.
+  const sender = forwarded(ctx, header) ? (header.from as string) : ctx.peers.self();
   return {
-    url: hookUrl(peer, ctx.peers.self(), msg.sessionKey),
+    url: hookUrl(peer, sender, msg.sessionKey),
     token: peer.token,
     body: wrapForHook(msg.envelope, msg.sessionKey),
+    headers,
+    timeoutMs: ctx.options.requestTimeoutMs,
+    connectTimeoutMs: ctx.options.connectTimeoutMs,
+  };
+}
+
+/** The request to the relay: the stored bytes plus the marker, to `/hooks/<self>`, never with a sessionKey (as bash). */
+export function buildRelayRequest(ctx: DeliveryContext, msg: OutboxMessage, relay: PeerConfig, header: EnvelopeHeader): OutboundRequest {
+  const self = ctx.peers.self();
+  const headers: Record<string, string> = { 'Idempotency-Key': msg.id };
+  if (header.signature !== null) headers['X-MESH-Signature'] = header.signature;
+  const marked = appendRelayMarker(msg.envelope, { from: self, via: relay.name, originalTo: header.to ?? msg.peer });
+  return {
+    url: hookUrl(relay, self, null),
+    token: relay.token,
+    body: wrapForHook(marked, null),
     headers,
     timeoutMs: ctx.options.requestTimeoutMs,
     connectTimeoutMs: ctx.options.connectTimeoutMs,
@@ -101,37 +159,42 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage): 
     return { id, status: moved ? 'dead_lettered' : 'expired', attempts: msg.attempts, reason: 'unknown_peer' };
   }
 
-  const gate = breaker.acquire(msg.peer, now);
+  const route = routeOf(ctx, msg.peer, header, now);
+  const relay = route.via === null ? null : ctx.peers.get(route.via);
+  const gate = breaker.acquire(route.gate, now);
   if (!gate.allowed) {
     const nextAttemptAt = Math.max(gate.retryAt, msg.nextAttemptAt);
     store.outbox.release(id, nextAttemptAt);
-    report(ctx, msg, 'circuit_open', now, `held until ${new Date(nextAttemptAt).toISOString()}`, null, header);
+    const via = route.via === null ? '' : ` (relay ${route.via})`;
+    report(ctx, msg, 'circuit_open', now, `held until ${new Date(nextAttemptAt).toISOString()}${via}`, null, header);
     return { id, status: 'queued', attempts: msg.attempts, reason: 'circuit_open', nextAttemptAt };
   }
 
-  const result = await send(ctx, buildRequest(ctx, msg, peer, header));
+  const request = relay === null ? buildRequest(ctx, msg, peer, header) : buildRelayRequest(ctx, msg, relay, header);
+  const result = await send(ctx, request);
   // Everything the outcome changes (breaker, outbox row, dead letter, audit, event) commits as one
   // transaction: one WAL commit per attempt instead of four, and no half-recorded outcome.
-  return store.transaction(() => settle(ctx, msg, header, result));
+  return store.transaction(() => settle(ctx, msg, header, result, route));
 }
 
 /** Records the outcome of a request that was sent; runs inside the caller's transaction. */
-function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, result: TransportResult): AttemptOutcome {
+function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, result: TransportResult, route: AttemptRoute): AttemptOutcome {
   const { store, breaker, options } = ctx;
   const id = msg.id;
   const done = ctx.clock.now();
   const c = classifyResult(result);
   const attempts = msg.attempts + 1;
   const httpStatus = result.status ?? undefined;
-  if (c.breaker === 'success') breaker.recordSuccess(msg.peer, done);
-  else breaker.recordFailure(msg.peer, done);
+  const via = route.via === null ? '' : `; via ${route.via}`;
+  if (c.breaker === 'success') breaker.recordSuccess(route.gate, done);
+  else breaker.recordFailure(route.gate, done);
 
   if (c.verdict === 'delivered') {
     store.outbox.markDelivered(id, done);
-    ctx.logger.debug('message delivered', { id, peer: msg.peer, status: result.status, attempts });
-    report(ctx, msg, 'sent', done, `http_${String(result.status)}; attempt ${attempts}`,
-      { type: 'message.delivered', id, peer: msg.peer, attempts, status: result.status ?? 0 }, header);
-    return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }) };
+    ctx.logger.debug('message delivered', { id, peer: msg.peer, status: result.status, attempts, via: route.via });
+    const event: MeshEvent = { type: 'message.delivered', id, peer: msg.peer, attempts, status: result.status ?? 0, ...(route.via === null ? {} : { via: route.via }) };
+    report(ctx, msg, route.via === null ? 'sent' : `relayed_via_${route.via}`, done, `http_${String(result.status)}; attempt ${attempts}${via}`, event, header);
+    return { id, status: 'delivered', attempts, ...(httpStatus === undefined ? {} : { httpStatus }), ...(route.via === null ? {} : { via: route.via }) };
   }
 
   if (c.verdict === 'throttled') {
@@ -139,16 +202,16 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
     // for its Retry-After (or the next scheduled delay) and give the message back without using
     // up its retry budget; its TTL still bounds how long it can wait.
     const wait = Math.min(c.retryAfterMs ?? (options.retry.delaysMs[1] ?? 1_000), options.maxRetryAfterMs);
-    const nextAttemptAt = Math.max(done + wait, ctx.peerHolds.get(msg.peer) ?? 0);
-    ctx.peerHolds.set(msg.peer, nextAttemptAt);
+    const nextAttemptAt = Math.max(done + wait, ctx.peerHolds.get(route.gate) ?? 0);
+    ctx.peerHolds.set(route.gate, nextAttemptAt);
     store.outbox.release(id, nextAttemptAt);
-    report(ctx, msg, 'throttled', done, `${c.reason}; next attempt ${new Date(nextAttemptAt).toISOString()}`, null, header);
+    report(ctx, msg, 'throttled', done, `${c.reason}; next attempt ${new Date(nextAttemptAt).toISOString()}${via}`, null, header);
     return { id, status: 'queued', attempts: msg.attempts, error: c.reason, reason: 'throttled', nextAttemptAt, httpStatus: 429 };
   }
   if (c.verdict === 'transient' && c.retryAfterMs !== null) {
     // A Retry-After on a 503 also speaks for the peer, not just this message.
     const until = done + Math.min(c.retryAfterMs, options.maxRetryAfterMs);
-    ctx.peerHolds.set(msg.peer, Math.max(until, ctx.peerHolds.get(msg.peer) ?? 0));
+    ctx.peerHolds.set(route.gate, Math.max(until, ctx.peerHolds.get(route.gate) ?? 0));
   }
 
   const delay = c.verdict === 'transient'
@@ -163,7 +226,7 @@ function settle(ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader
   const nextAttemptAt = done + delay;
   store.outbox.recordFailure(id, c.reason, nextAttemptAt);
   ctx.logger.debug('retry scheduled', { id, peer: msg.peer, error: c.reason, attempts, nextAttemptAt });
-  report(ctx, msg, 'retry_scheduled', done, `${c.reason}; attempt ${attempts}/${maxAttempts(options.retry)}`,
+  report(ctx, msg, 'retry_scheduled', done, `${c.reason}; attempt ${attempts}/${maxAttempts(options.retry)}${via}`,
     { type: 'message.retry_scheduled', id, peer: msg.peer, attempts, nextAttemptAt, error: c.reason }, header);
   return {
     id, status: 'queued', attempts, error: c.reason, reason: 'retry_scheduled', nextAttemptAt,

@@ -12,6 +12,7 @@
  * the next acquirer becomes the probe. Any success (even from a request that started before the
  * circuit opened) closes the circuit: it proves the peer is up. Events are emitted after commit.
  */
+import type { PeerCircuits } from '../ports/circuits.ts';
 import type { EventSink } from '../ports/events.ts';
 import type { BreakerRecord, BreakerState, Store } from '../ports/store.ts';
 import type { MeshEvent } from '../protocol/events.ts';
@@ -55,7 +56,7 @@ export interface BreakerView {
   lastSuccessAt: number | null;
 }
 
-export interface CircuitBreaker {
+export interface CircuitBreaker extends PeerCircuits {
   acquire(peer: string, now: number): AcquireResult;
   recordSuccess(peer: string, now: number): void;
   recordFailure(peer: string, now: number): void;

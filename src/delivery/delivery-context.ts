@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { AuditSink, EventSink } from '../ports/events.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PeerDirectory } from '../ports/peers.ts';
+import type { Router } from '../ports/routing.ts';
 import type { Store } from '../ports/store.ts';
 import type { Transport } from '../ports/transport.ts';
 import type { MeshEvent } from '../protocol/events.ts';
@@ -22,14 +23,16 @@ export interface DeliveryPorts {
   events: EventSink;
   audit: AuditSink;
   logger: Logger;
+  /** Sends to a peer that cannot be reached directly through the fleet's relay; absent: always direct. */
+  router?: Router;
 }
 
 export interface DeliveryContext extends DeliveryPorts {
   options: DeliveryOptions;
   breaker: CircuitBreaker;
   /**
-   * Peers that asked us to slow down (429, or Retry-After on a transient answer): peer → the time
-   * before which this process sends them nothing. In memory: a hint for this worker's pacing, not
+   * Peers that asked us to slow down (429, or Retry-After on a transient answer): peer (or the relay
+   * that answered for it) → the time before which this process sends them nothing. In memory: a hint for this worker's pacing, not
    * state that must survive a restart.
    */
   peerHolds: Map<string, number>;

@@ -236,6 +236,18 @@ describe('delivery service: attempts', () => {
     assert.equal(h.store.deadLetters.get(id)?.reason, 'unknown_peer');
   });
 
+  test('the worker dead-letters a removed peer\'s messages when due, not after its open circuit\'s cool-down', async () => {
+    const h = createDeliveryHarness();
+    const id = h.enqueue('gamma');
+    for (let i = 0; i < 3; i++) h.service.breaker.recordFailure('gamma', h.clock.now());
+    assert.equal(h.service.breaker.state('gamma', h.clock.now()).state, 'open');
+    h.peers.byName.delete('gamma');
+    assert.ok((h.service.nextWakeAt() ?? Number.POSITIVE_INFINITY) <= h.clock.now());
+    await h.service.runDue();
+    assert.equal(h.store.deadLetters.get(id)?.reason, 'unknown_peer');
+    assert.equal(h.transport.sent.length, 0);
+  });
+
   test('attempt() explains messages it cannot claim; unknown ids are NOT_FOUND', async () => {
     const h = createDeliveryHarness();
     h.transport.setDefault(httpResult(410));

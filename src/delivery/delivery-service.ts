@@ -5,7 +5,7 @@
  * is attempted again when the lease runs out (at-least-once; receivers de-duplicate by id).
  */
 import type { NewOutboxMessage, OutboxMessage } from '../ports/store.ts';
-import { attemptById, attemptClaimed, wasSent, type AttemptOutcome } from './attempt.ts';
+import { attemptById, attemptClaimed, routeOf, wasSent, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
 import { errorName, type DeliveryContext, type DeliveryPorts } from './delivery-context.ts';
 import { liveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsSource } from './delivery-options.ts';
@@ -67,8 +67,13 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   function peerSchedule(now: number): PeerSlot[] {
     for (const [peer, until] of ctx.peerHolds) if (until <= now) ctx.peerHolds.delete(peer);
     return ctx.store.outbox.duePerPeer().map(({ peer, nextDueAt }) => {
-      const held = ctx.peerHolds.get(peer) ?? Number.NEGATIVE_INFINITY;
-      const b = breaker.state(peer, now);
+      // A peer that left the registry is sent nothing: its messages are dead-lettered (unknown_peer)
+      // when due, not after its circuit's cool-down.
+      if (ctx.peers.get(peer) === null) return { peer, at: nextDueAt, limit: ctx.options.maxConcurrentPerPeer };
+      // A peer reached through the relay is paced by the relay's circuit and holds.
+      const { gate } = routeOf(ctx, peer, null, now);
+      const held = ctx.peerHolds.get(gate) ?? Number.NEGATIVE_INFINITY;
+      const b = breaker.state(gate, now);
       if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: ctx.options.maxConcurrentPerPeer };
       if (b.state === 'open') return { peer, at: Math.max(nextDueAt, held, b.openUntil ?? now), limit: 1 };
       // Half-open: one probe. If another process holds the probe slot, look again when the

@@ -3,6 +3,8 @@
  * never the body, the signature or anything from the peer's configuration (tokens).
  */
 import type { AuditEntry } from '../ports/store.ts';
+import type { JsonValue } from '../protocol/json.ts';
+import { relayMarkerOf, type RelayMarker } from '../protocol/relay-marker.ts';
 
 export interface AuditSubject {
   id: string;
@@ -22,6 +24,8 @@ export interface EnvelopeHeader {
   signature: string | null;
   signed: boolean;
   encrypted: boolean;
+  /** The relay marker, when the envelope carries one (it was relayed to this node for forwarding). */
+  relay: RelayMarker | null;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -48,6 +52,7 @@ export function envelopeHeader(envelopeText: string): EnvelopeHeader {
     signature: signature !== null && signature.length > 0 ? signature : null,
     signed: signature !== null && signature.length > 0,
     encrypted: payload['encrypted'] === true,
+    relay: relayMarkerOf(e as JsonValue),
   };
 }
 

@@ -8,6 +8,10 @@
  *   one transaction: de-duplicate by id, replay check on the nonce (recorded only now, after
  *   authentication, so a forged copy cannot burn a genuine message's nonce), per-sender rate limit,
  *   insert (de-duplicates by (from, idempotencyKey) too), audit `received`, event `message.received`.
+ * An envelope addressed to another agent that carries a relay marker naming this node is not for
+ * this node's agent: it takes the relay's path instead (relay-forward.ts). An envelope addressed to
+ * this node that carries a marker came through a relay: the signature is verified over what its
+ * sender signed (the marker is never signed: crypto/signature-format.ts), and the audit line says `via`.
  *
  * Per-sender rate limit (deps.senderRateLimit): one budget per sender, whatever the URL path
  * (`/hooks/<sender>` and `/hooks/agent` alike), charged only for a message that passed every check
@@ -59,9 +63,11 @@ import { MESSAGE_ID_RE } from '../protocol/ids.ts';
 import { getField, type JsonValue } from '../protocol/json.ts';
 import { isValidAgentName } from '../protocol/names.ts';
 import { WireCode, wireCodeStatus } from '../protocol/wire-codes.ts';
+import { relayMarkerOf } from '../protocol/relay-marker.ts';
 import { authenticate } from './authenticate.ts';
 import { assessFreshness } from './freshness.ts';
-import { readEnvelope, validateEnvelope } from './read-envelope.ts';
+import { readEnvelope, validateEnvelope, type ReceivedEnvelope } from './read-envelope.ts';
+import { forwardRelayed, isRelayRequest } from './relay-forward.ts';
 import { InboundRejection, reject } from './rejection.ts';
 import type { InboundAuth, InboundDeps, InboundOptions, InboundPipeline, InboundRequest, InboundResult } from './types.ts';
 
@@ -104,6 +110,7 @@ interface Policy {
   freshness: { replayWindowMs: number; futureSkewMs: number; maxMessageAgeMs: number };
   acceptUnknownSenders: boolean;
   deliveryState: 'pending' | 'none';
+  relayForwarding: boolean;
   /** The least a nonce is kept, from receipt: bash keeps 2 × window. See the replay invariant above. */
   minNonceTtlMs: number;
 }
@@ -116,6 +123,7 @@ function resolvePolicy(o: InboundOptions): Policy {
     freshness: { replayWindowMs, futureSkewMs, maxMessageAgeMs },
     acceptUnknownSenders: o.acceptUnknownSenders ?? false,
     deliveryState: o.handOff ? 'pending' : 'none',
+    relayForwarding: o.relayForwarding ?? false,
     minNonceTtlMs: Math.max(2 * replayWindowMs, replayWindowMs + futureSkewMs),
   };
 }
@@ -233,9 +241,14 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   }
 
   function persist(
-    env: Envelope, peer: PeerConfig | null, envelopeText: string, plaintext: Plaintext, auth: InboundAuth, now: number, nonceExpiresAt: number,
-    deliveryState: Policy['deliveryState'],
+    env: Envelope, peer: PeerConfig | null, received: ReceivedEnvelope, plaintext: Plaintext, auth: InboundAuth, now: number, nonceExpiresAt: number,
+    policyState: Policy['deliveryState'],
   ): Stored {
+    const envelopeText = received.envelopeText;
+    // Messages the node itself consumes (relay-election announcements) are never handed to the agent.
+    const deliveryState = observer?.consumes?.(env) === true ? 'none' : policyState;
+    const marker = relayMarkerOf(received.ordered);
+    const via = marker === null ? '' : `; via ${marker.via}`;
     const row: NewInboxMessage = {
       id: env.id,
       from: env.from,
@@ -262,7 +275,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       chargeSender(env, peer);
       const inserted = store.inbox.insert(row);
       if (!inserted.inserted) return recordDuplicate(env, inserted.existingId, 'same idempotencyKey');
-      audit.record({ ...auditEntry('received', env, `auth=${auth}`, {}), ts: now, subject: env.payload.subject });
+      audit.record({ ...auditEntry('received', env, `auth=${auth}${via}`, {}), ts: now, subject: env.payload.subject });
       events.emit({
         type: 'message.received',
         id: env.id,
@@ -296,6 +309,12 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     const env = validateEnvelope(received.ordered);
     seen.envelope = env;
     const policy = currentPolicy();
+    if (isRelayRequest(env, self)) {
+      return forwardRelayed({
+        self, store, peers, events, audit, logger, now: clock.now(), forwarding: policy.relayForwarding, freshness: policy.freshness,
+        charge: chargeSender, auditEntry: (status, e, detail) => auditEntry(status, e, detail, {}),
+      }, req, received, env);
+    }
     const peer = knownSender(env, req.pathSender, policy.acceptUnknownSenders);
     const auth = authenticate(received.ordered, env, peer, { keys, logger });
     const now = clock.now();
@@ -308,7 +327,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     const plaintext = decrypt(env, peer);
 
     const nonceExpiresAt = Math.max(now + policy.minNonceTtlMs, freshness.acceptUntilMs + policy.freshness.futureSkewMs);
-    const stored = persist(env, peer, received.envelopeText, plaintext, auth, now, nonceExpiresAt, policy.deliveryState);
+    const stored = persist(env, peer, received, plaintext, auth, now, nonceExpiresAt, policy.deliveryState);
     if (stored.kind === 'replay') return reject(WireCode.Replay, 'nonce already seen');
     if (stored.kind === 'duplicate') return duplicateAck(stored, env, auth, received.sessionKey);
     logger.debug('inbound: message accepted', { id: env.id, from: env.from, type: env.type, auth });

@@ -28,6 +28,8 @@ export interface InboundResponseBody {
   ok: boolean;
   id?: string;
   duplicate?: boolean;
+  /** Accepted for forwarding (this node is the relay), not for this node's agent. */
+  relayed?: boolean;
   code?: WireCode;
   error?: string;
 }
@@ -48,6 +50,8 @@ export interface InboundResult {
   sessionKey?: string | null;
   /** With a 429: how long until the sender may send again (the HTTP layer sends it as Retry-After). */
   retryAfterMs?: number;
+  /** A relayed envelope was queued in the outbox for its recipient: the outbox worker has work. */
+  forwarded?: true;
 }
 
 export interface InboundOptions {
@@ -64,6 +68,8 @@ export interface InboundOptions {
   acceptUnknownSenders?: boolean;
   /** A delivery adapter is configured: new inbox rows start with deliveryState 'pending', else 'none'. */
   handOff: boolean;
+  /** This node forwards relayed envelopes for its registry peers (relay-forward.ts); default false. */
+  relayForwarding?: boolean;
 }
 
 export interface InboundDeps {

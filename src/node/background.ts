@@ -1,8 +1,9 @@
 /**
  * What `mesh serve` runs besides the HTTP receiver: the outbox worker (retries, dead-letter
  * auto-replay), the hand-off worker (inbox → local agent), the conversation scheduler (round and
- * conversation time-outs, escalation steps), the brain sync schedule (when configured) and
- * housekeeping. `stop()` waits for in-flight work, so SIGTERM loses nothing.
+ * conversation time-outs, escalation steps), the fleet prober (health probes, relay elections:
+ * fleet/), the brain sync schedule (when configured) and housekeeping. `stop()` waits for in-flight
+ * work, so SIGTERM loses nothing.
  */
 import { startOutboxWorker } from '../delivery/outbox-worker.ts';
 import { startHandOffWorker, type HandOffWorker } from './hand-off-worker.ts';
@@ -10,6 +11,7 @@ import { runHousekeeping } from './housekeeping.ts';
 import { startBrainSyncSchedule } from './node-brain-sync.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { conversationsOf } from './node-conversations.ts';
+import { fleetOf } from './node-fleet.ts';
 import { agentDeliveryOf } from './node-inbound.ts';
 import { startTicker } from './ticker.ts';
 
@@ -18,6 +20,8 @@ export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 export interface Background {
   /** Something new arrived (inbound message): look at the hand-off queue now. */
   kickHandOff(): void;
+  /** Something was queued for sending (a relayed envelope to forward): look at the outbox now. */
+  kickOutbox(): void;
   stop(): Promise<void>;
 }
 
@@ -47,6 +51,14 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
     if (conversations.requestUndeliverable(id, e.type === 'message.dead_lettered' ? 'dead_lettered' : 'expired', reason)) lifecycle.kick();
   });
   const brain = startBrainSyncSchedule(node);
+  const fleet = fleetOf(node);
+  const prober = startTicker({
+    name: 'fleet prober',
+    clock: node.clock,
+    logger: node.logger,
+    nextDueAt: () => fleet.nextDueAt(),
+    run: () => fleet.tick(),
+  });
   const housekeep = (): void => {
     try {
       const r = runHousekeeping(node);
@@ -60,10 +72,12 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
   timer.unref();
   return {
     kickHandOff: () => handOff.kick(),
+    kickOutbox: () => outbox.kick(),
     stop: async () => {
       clearInterval(timer);
       unsubscribe();
-      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop(), brain.stop()]);
+      await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop(), prober.stop(), brain.stop()]);
+      await fleet.settled();
     },
   };
 }

@@ -19,6 +19,7 @@ import type { Transport } from '../ports/transport.ts';
 import { FileKeyStore } from '../crypto/key-files.ts';
 import { createDeliveryService, type DeliveryService } from '../delivery/delivery-service.ts';
 import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
+import { createFleetRouter } from '../fleet/router.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
 import { AuditLog } from './audit-log.ts';
@@ -171,6 +172,8 @@ export class MeshNode {
       audit: this.audit,
       logger: this.logger,
       options: () => this.#deliveryOptions(),
+      // A peer that cannot be reached directly goes through the fleet's elected relay, if any.
+      router: createFleetRouter({ store: this.store, self: this.self }),
     }));
   }
 

@@ -190,11 +190,11 @@ export function meshOverview(node: MeshNode, opts: { hours?: number } = {}): Mes
   // Read the position first: whatever happens after it is replayed by the event stream.
   const eventSeq = store.events.latestSeq();
   const window = (direction: 'in' | 'out'): (AuditEntry & { seq: number })[] =>
-    store.audit.query({ direction, since, limit: OVERVIEW_STATS_MAX_ENTRIES, newest: true });
+    store.audit.query({ direction, since, limit: OVERVIEW_STATS_MAX_ENTRIES, order: 'desc' });
   const inbound = window('in');
   const outbound = window('out');
-  const recentIn = store.audit.query({ direction: 'in', limit: OVERVIEW_MESSAGES, newest: true });
-  const recentOut = store.audit.query({ direction: 'out', limit: OVERVIEW_MESSAGES, newest: true });
+  const recentIn = store.audit.query({ direction: 'in', limit: OVERVIEW_MESSAGES, order: 'desc' });
+  const recentOut = store.audit.query({ direction: 'out', limit: OVERVIEW_MESSAGES, order: 'desc' });
   const messages = [...recentIn, ...recentOut].sort((a, b) => a.seq - b.seq).slice(-OVERVIEW_MESSAGES).map(auditView);
 
   const breakers = store.breakers.list();

@@ -8,13 +8,16 @@ const parse = (doc: unknown, env: NodeJS.ProcessEnv = {}) => nodeConfigFromText(
 const refused = (fn: () => unknown, what: RegExp): void => {
   assert.throws(fn, (e) => isMeshError(e) && e.code === 'CONFIG_INVALID' && what.test(e.message));
 };
+const DEDUP_KEYS = ['dedupWindowMs', 'dedupEscalateAt', 'incidentQuietResolveMs', 'dedupAlerts'] as const;
+const PROBE_KEYS = ['probeIntervalMs', 'probeTimeoutMs', 'unreachableAfterFailures', 'latencySamples', 'electionHoldMs', 'announceTtlSeconds', 'hub', 'relay'] as const;
+const pick = <T extends object>(o: T, keys: readonly (keyof T)[]): Partial<T> => Object.fromEntries(keys.map((k) => [k, o[k]])) as Partial<T>;
 const refusedField = (raw: unknown, field: string): void => {
   assert.throws(() => parseNodeConfig(raw), (e) => isMeshError(e) && e.code === 'CONFIG_INVALID' && e.message.includes(`"${field}"`), JSON.stringify(raw));
 };
 
 describe('config/mesh.json: fleet', () => {
   test('fleet defaults: a 30 min window, the 3rd alert escalates, 7 days to quiet, daemon de-duplication off', () => {
-    assert.deepEqual(defaultNodeConfig().fleet, {
+    assert.deepEqual(pick(defaultNodeConfig().fleet, DEDUP_KEYS), {
       dedupWindowMs: 1_800_000, dedupEscalateAt: 3, incidentQuietResolveMs: 604_800_000, dedupAlerts: false,
     });
     assert.equal(defaultNodeConfig().retention.incidentsDays, 30);
@@ -26,7 +29,7 @@ describe('config/mesh.json: fleet', () => {
       fleet: { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true },
       retention: { incidentsDays: 90 },
     });
-    assert.deepEqual(c.fleet, { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true });
+    assert.deepEqual(pick(c.fleet, DEDUP_KEYS), { dedupWindowMs: 600_000, dedupEscalateAt: 2, incidentQuietResolveMs: 86_400_000, dedupAlerts: true });
     assert.equal(c.retention.incidentsDays, 90);
     refusedField({ fleet: { dedupWindowMs: 999 } }, 'fleet.dedupWindowMs');
     refusedField({ fleet: { dedupWindowMs: '30m' } }, 'fleet.dedupWindowMs');
@@ -36,6 +39,24 @@ describe('config/mesh.json: fleet', () => {
     refusedField({ fleet: [] }, 'fleet');
     refusedField({ retention: { incidentsDays: 0 } }, 'retention.incidentsDays');
     refusedField({ fleet: { dedupWindowMs: 7_200_000, incidentQuietResolveMs: 3_600_000 } }, 'fleet.incidentQuietResolveMs');
+  });
+});
+
+describe('config/mesh.json: fleet health and relay', () => {
+  test('fleet settings default to 30 s probes, 5 s time-outs, 3 failures; hub and forwarding from the registry', () => {
+    assert.deepEqual(pick(defaultNodeConfig().fleet, PROBE_KEYS), {
+      probeIntervalMs: 30_000, probeTimeoutMs: 5_000, unreachableAfterFailures: 3, latencySamples: 20, electionHoldMs: null,
+      announceTtlSeconds: 300, hub: null, relay: null,
+    });
+  });
+
+  test('fleet settings are read and validated', () => {
+    const f = parseNodeConfig({ fleet: { probeIntervalMs: 500, probeTimeoutMs: 200, unreachableAfterFailures: 2, electionHoldMs: 0, hub: 'hq', relay: true } }).fleet;
+    assert.deepEqual(pick(f, PROBE_KEYS), { probeIntervalMs: 500, probeTimeoutMs: 200, unreachableAfterFailures: 2, latencySamples: 20, electionHoldMs: 0, announceTtlSeconds: 300, hub: 'hq', relay: true });
+    const bad = [{ probeIntervalMs: 10 }, { hub: 'no such name!' }, { relay: 'yes' }, { announceTtlSeconds: 10 }, { unreachableAfterFailures: 0 }, { probeEvery: 1 }];
+    for (const fleet of bad) {
+      assert.throws(() => parseNodeConfig({ fleet }), (e) => isMeshError(e) && e.code === 'CONFIG_INVALID', JSON.stringify(fleet));
+    }
   });
 });
 

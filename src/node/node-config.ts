@@ -7,6 +7,7 @@ import { defaultAlertDedupRules } from '../fleet/alert-dedup-deps.ts';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
 import { DEFAULT_SESSION_MAX_MESSAGES, DEFAULT_SESSION_TTL_HOURS } from '../sessions/session-limits.ts';
+import { isValidAgentName } from '../protocol/names.ts';
 
 export const DEFAULT_SERVE_PORT = 18790;
 const DAY_MS = 86_400_000;
@@ -35,13 +36,19 @@ export interface NodeConfig {
   handler: { command: string[]; timeoutMs: number } | null;
   openclaw: { gatewayUrl: string; hookToken: string; allowedSessionKeyPrefixes: string[]; agentId: string | null; timeoutMs: number } | null;
   retention: { auditDays: number; deliveredDays: number; inboxDays: number; eventsDays: number; incidentsDays: number };
-  /** The fleet service (docs/alert-dedup.md for the dedup keys). One key per line: more are coming. */
+  /** The fleet service: alert de-duplication (docs/alert-dedup.md), peer health and relay failover. */
   fleet: {
     dedupWindowMs: number;
     dedupEscalateAt: number;
     incidentQuietResolveMs: number;
     /** The daemon de-duplicates received `alert` messages before hand-off: one wake-up per incident. */
     dedupAlerts: boolean;
+    /**
+     * Peer health and relay failover. `hub`: null = the first registry agent with role "hub".
+     * `relay`: null = forward relayed envelopes only when this node's role is relay, sre or hub.
+     */
+    probeIntervalMs: number; probeTimeoutMs: number; unreachableAfterFailures: number; latencySamples: number;
+    electionHoldMs: number | null; announceTtlSeconds: number; hub: string | null; relay: boolean | null;
   };
   /** Collaborative sessions (bash MESH_MAX_SESSION_MESSAGES, MESH_SESSION_TTL_HOURS override them). */
   sessions: { maxMessages: number; ttlHours: number };
@@ -64,6 +71,14 @@ const FLEET_KEYS = [
   'dedupEscalateAt',
   'incidentQuietResolveMs',
   'dedupAlerts',
+  'probeIntervalMs',
+  'probeTimeoutMs',
+  'unreachableAfterFailures',
+  'latencySamples',
+  'electionHoldMs',
+  'announceTtlSeconds',
+  'hub',
+  'relay',
 ] as const;
 
 const SESSION_MAX_MESSAGES_LIMIT = 10_000;
@@ -89,6 +104,8 @@ export function defaultNodeConfig(): NodeConfig {
       dedupEscalateAt: defaultAlertDedupRules().escalateAt,
       incidentQuietResolveMs: defaultAlertDedupRules().quietResolveMs,
       dedupAlerts: false,
+      probeIntervalMs: 30_000, probeTimeoutMs: 5_000, unreachableAfterFailures: 3, latencySamples: 20,
+      electionHoldMs: null, announceTtlSeconds: 300, hub: null, relay: null,
     },
     sessions: { maxMessages: DEFAULT_SESSION_MAX_MESSAGES, ttlHours: DEFAULT_SESSION_TTL_HOURS },
     brainSync: null,
@@ -177,6 +194,11 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     r.fail('brainSync.token', 'a non-empty string without spaces, or null');
   }
   const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes', 'eventStreamStallMs']);
+  const hub = fl?.['hub'];
+  if (hub !== undefined && hub !== null && (typeof hub !== 'string' || !isValidAgentName(hub))) r.fail('fleet.hub', 'an agent name or null');
+  const relay = fl?.['relay'];
+  if (relay !== undefined && relay !== null && typeof relay !== 'boolean') r.fail('fleet.relay', 'true, false or null');
+  const hold = fl?.['electionHoldMs'];
 
   const retry = dl?.['retryDelaysMs'];
   if (retry !== undefined && (!Array.isArray(retry) || retry.length === 0 || !retry.every((x) => Number.isInteger(x) && x >= 0))) {
@@ -237,6 +259,14 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       dedupEscalateAt: r.int(fl, 'fleet', 'dedupEscalateAt', d.fleet.dedupEscalateAt, 2, 1000),
       incidentQuietResolveMs: r.int(fl, 'fleet', 'incidentQuietResolveMs', d.fleet.incidentQuietResolveMs, 60_000, 365 * DAY_MS),
       dedupAlerts: r.bool(fl, 'fleet', 'dedupAlerts', d.fleet.dedupAlerts),
+      probeIntervalMs: r.int(fl, 'fleet', 'probeIntervalMs', d.fleet.probeIntervalMs, 100, 86_400_000),
+      probeTimeoutMs: r.int(fl, 'fleet', 'probeTimeoutMs', d.fleet.probeTimeoutMs, 50, 600_000),
+      unreachableAfterFailures: r.int(fl, 'fleet', 'unreachableAfterFailures', d.fleet.unreachableAfterFailures, 1, 1000),
+      latencySamples: r.int(fl, 'fleet', 'latencySamples', d.fleet.latencySamples, 1, 1000),
+      electionHoldMs: hold === undefined || hold === null ? null : r.int(fl, 'fleet', 'electionHoldMs', 0, 0, 86_400_000),
+      announceTtlSeconds: r.int(fl, 'fleet', 'announceTtlSeconds', d.fleet.announceTtlSeconds, 60, 86_400),
+      hub: typeof hub === 'string' ? hub : null,
+      relay: typeof relay === 'boolean' ? relay : null,
     },
     sessions: {
       maxMessages: r.int(ss, 'sessions', 'maxMessages', d.sessions.maxMessages, 1, SESSION_MAX_MESSAGES_LIMIT),

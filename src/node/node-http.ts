@@ -15,6 +15,7 @@ import { SERVED_FILE_KEY_PREFIX, type ServedFile } from './attachments.ts';
 import { createGroupCommit } from './group-commit.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { liveRateLimit } from './live-rate-limit.ts';
+import { healthFeatures } from './node-fleet.ts';
 import { createNodeInbound } from './node-inbound.ts';
 
 export type { BodyRead, FetchApp, ReceiverApp, RunningReceiver };
@@ -35,7 +36,15 @@ export function batchFailureResult(logger: Logger, e: unknown): InboundResult {
   return { status: wireCodeStatus[WireCode.Internal], body: { ok: false, code: WireCode.Internal, error: 'internal error' } };
 }
 
-export function createNodeApp(node: MeshNode, version: string, onAccepted?: () => void): ReceiverApp {
+/** What the daemon's workers are told when a request left them work. */
+export interface AppHooks {
+  /** A message was accepted for this node's agent: look at the hand-off queue. */
+  onAccepted?: () => void;
+  /** A relayed envelope was queued for forwarding: look at the outbox. */
+  onForwarded?: () => void;
+}
+
+export function createNodeApp(node: MeshNode, version: string, hooks: AppHooks = {}): ReceiverApp {
   // One budget per sender, charged by the pipeline once the sender is authenticated; the HTTP
   // adapter only keeps a generous per-address limit in front of it. Both, and the body limit,
   // follow config/mesh.json while the daemon runs.
@@ -49,10 +58,12 @@ export function createNodeApp(node: MeshNode, version: string, onAccepted?: () =
   const app = createReceiverApp({
     agentName: node.self,
     version,
+    features: () => healthFeatures(node),
     hookToken: () => node.hookToken(),
     handle: async (req) => {
       const res = await handleInGroup(req);
-      if (res.status >= 200 && res.status < 300 && res.body.duplicate !== true) onAccepted?.();
+      if (res.forwarded === true) hooks.onForwarded?.();
+      else if (res.status >= 200 && res.status < 300 && res.body.duplicate !== true) hooks.onAccepted?.();
       return res;
     },
     clock: node.clock,

@@ -15,6 +15,7 @@ import type { MeshNode } from './mesh-node.ts';
 import type { NodeConfig } from './node-config.ts';
 import { conversationsOf } from './node-conversations.ts';
 import { sessionsOf } from './node-sessions.ts';
+import { fleetOf, forwardsRelayed } from './node-fleet.ts';
 
 const pipelines = new WeakMap<MeshNode, InboundPipeline>();
 /** The adapter per node, kept while the hand-off settings it was built from stay the same. */
@@ -50,17 +51,21 @@ export function agentDeliveryOf(node: MeshNode): AgentDelivery | null {
   return adapter;
 }
 
-/** The inbound options of the node's current configuration (the same object until it changes). */
+/**
+ * The inbound options of the node's current configuration (the same object until it changes, or
+ * until this node's forwarding changes with its registry role).
+ */
 function optionsOf(node: MeshNode): InboundOptions {
   const c = node.config;
   let o = inboundOptions.get(c);
-  if (o === undefined) {
+  if (o === undefined || o.relayForwarding !== forwardsRelayed(node)) {
     o = {
       replayWindowMs: c.inbound.replayWindowMs,
       maxMessageAgeMs: c.inbound.maxMessageAgeMs,
       futureSkewMs: c.inbound.futureSkewMs,
       acceptUnknownSenders: c.inbound.acceptUnknownSenders,
       handOff: agentDeliveryOf(node) !== null,
+      relayForwarding: forwardsRelayed(node),
     };
     inboundOptions.set(c, o);
   }
@@ -77,6 +82,12 @@ function optionsOf(node: MeshNode): InboundOptions {
 function conversationObserver(node: MeshNode): InboundObserver {
   return {
     accepted(message) {
+      // Relay-election announcements are the fleet's (fleet/fleet-service.ts), never a conversation's.
+      const fleet = fleetOf(node);
+      if (fleet.consumes(message.envelope)) {
+        fleet.onInbound(message);
+        return;
+      }
       sessionsOf(node).recordInbound(message);
       const conversations = conversationsOf(node);
       const result = conversations.onInbound(message);
@@ -86,6 +97,7 @@ function conversationObserver(node: MeshNode): InboundObserver {
         });
       }
     },
+    consumes: (envelope) => fleetOf(node).consumes(envelope),
   };
 }
 

@@ -29,6 +29,8 @@ export interface TargetResult {
   error?: string | undefined;
   reason?: string | undefined;
   nextAttemptAt?: number | undefined;
+  /** Delivered through this relay (the peer could not be reached directly). */
+  via?: string | undefined;
   signed?: boolean;
   /** What travelled encrypted; absent when composing failed. */
   encrypted?: EncryptionCoverage;
@@ -101,6 +103,7 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
     error: outcome.error,
     reason: outcome.reason,
     nextAttemptAt: outcome.nextAttemptAt,
+    via: outcome.via,
   };
 }
 

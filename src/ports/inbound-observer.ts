@@ -17,4 +17,9 @@ export interface AcceptedMessage {
 
 export interface InboundObserver {
   accepted(message: AcceptedMessage): void;
+  /**
+   * True for a message the node consumes itself (a relay-election announcement): it is stored and
+   * observed like any other, but never handed to the agent. Pure; asked before the message is stored.
+   */
+  consumes?(envelope: Envelope): boolean;
 }

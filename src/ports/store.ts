@@ -248,14 +248,25 @@ export interface AuditFilter {
   afterSeq?: number;
   direction?: AuditEntry['direction'];
   limit?: number;
-  /** With `limit`: keep the newest matches instead of the oldest (still returned oldest first). */
-  newest?: boolean;
+  /** 'asc' (default): oldest first, `limit` keeps the oldest matches; 'desc': newest first, the newest. */
+  order?: 'asc' | 'desc';
+}
+
+/** How many audit entries of one direction and status, and how many of them were signed / encrypted. */
+export interface AuditTally {
+  direction: AuditEntry['direction'];
+  status: string;
+  count: number;
+  signed: number;
+  encrypted: number;
 }
 
 export interface AuditRepo {
   append(entry: AuditEntry): number;
-  /** Oldest first. */
+  /** Oldest first, unless `order: 'desc'`. */
   query(filter?: AuditFilter): (AuditEntry & { seq: number })[];
+  /** Counts per (direction, status) of the entries at or after `since` (all when absent), sorted by both. */
+  tally(since?: number): AuditTally[];
   prune(before: number): number;
 }
 
@@ -289,11 +300,20 @@ export interface PeerHealth {
   peer: string;
   reachable: boolean;
   lastProbeAt: number;
+  /** Latency of the last probe that got an answer, ms. */
   latencyMs: number | null;
   httpStatus: number | null;
   consecutiveFailures: number;
   lastOkAt: number | null;
   detail: string | null;
+  /** Latencies (ms) of the most recent reachable probes, oldest first (bounded by the prober). */
+  samples: number[];
+  /**
+   * What the peer's health answer advertised the last time it was reachable (`features` of a MESH-TS
+   * node's GET /health, e.g. "relay/1"); [] for an answer without any (an OpenClaw gateway, a bash
+   * node); null when it was never reachable.
+   */
+  features: string[] | null;
 }
 
 export interface PeerHealthRepo {

@@ -9,7 +9,8 @@ import type {
  */
 export type MeshEvent =
   | { type: 'message.queued'; id: string; peer: string; messageType: string }
-  | { type: 'message.delivered'; id: string; peer: string; attempts: number; status: number }
+  // `via`: the relay it was handed to (the peer could not be reached directly).
+  | { type: 'message.delivered'; id: string; peer: string; attempts: number; status: number; via?: string }
   | { type: 'message.retry_scheduled'; id: string; peer: string; attempts: number; nextAttemptAt: number; error: string }
   | { type: 'message.dead_lettered'; id: string; peer: string; reason: string; attempts: number }
   | { type: 'message.expired'; id: string; peer: string }
@@ -23,7 +24,18 @@ export type MeshEvent =
   | { type: 'circuit.opened'; peer: string; until: number }
   | { type: 'circuit.half_opened'; peer: string }
   | { type: 'circuit.closed'; peer: string }
-  | { type: 'peer.health'; peer: string; reachable: boolean; latencyMs: number | null }
+  | {
+    type: 'peer.health'; peer: string; reachable: boolean; latencyMs: number | null;
+    medianMs?: number | null; p95Ms?: number | null; consecutiveFailures?: number;
+  }
+  // The fleet (fleet/): routes, relay elections (epochs only grow), forwards done by this node as a relay.
+  | { type: 'route.changed'; peer: string; route: 'direct' | 'relay'; via: string | null }
+  | {
+    type: 'relay.elected'; epoch: number; hub: string | null; relay: string | null; electedBy: string;
+    source: 'self' | 'announcement';
+  }
+  | { type: 'relay.election_ignored'; epoch: number; electedBy: string; from: string; reason: ElectionIgnoredReason }
+  | { type: 'relay.forwarded'; id: string; from: string; to: string }
   // Conversations: names, ids and counts only (bodies stay in the conversation tables).
   | {
     type: 'conversation.opened'; conversationId: string; conversationType: ConversationType; role: ConversationRole;
@@ -58,5 +70,12 @@ export type MeshEvent =
  * unauthenticated (unverified: shown, never counted).
  */
 export type ResponseOutcome = 'recorded' | 'duplicate' | 'flagged' | 'late' | 'not_expected' | 'unverified';
+
+/**
+ * Why an election announcement was not followed: an older or equal-and-losing epoch (stale), not
+ * signed, signed by someone other than its `electedBy`, about another hub than ours, naming a relay
+ * we do not know, or not an announcement we can read (malformed).
+ */
+export type ElectionIgnoredReason = 'stale' | 'unsigned' | 'not_elector' | 'other_hub' | 'unknown_relay' | 'malformed';
 
 export type MeshEventType = MeshEvent['type'];

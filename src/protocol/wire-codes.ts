@@ -21,6 +21,12 @@ export const WireCode = {
   Duplicate: 'duplicate',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
+  /**
+   * A relayed envelope (addressed to another agent, with a `relay` marker naming this node) that this
+   * node will not forward: forwarding is off here, the marker does not match the request, or the
+   * recipient is not in this node's registry.
+   */
+  RelayRefused: 'relay_refused',
   /** The receiver's disk (or database size cap) is full: nothing was stored, retry later. */
   StorageFull: 'storage_full',
   Internal: 'internal_error',
@@ -46,6 +52,7 @@ export const wireCodeStatus: Readonly<Record<WireCode, number>> = {
   duplicate: 200,
   not_found: 404,
   method_not_allowed: 405,
+  relay_refused: 403,
   storage_full: 507,
   internal_error: 500,
 };

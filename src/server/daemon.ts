@@ -70,7 +70,7 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
   let apiSkipped: string | null = null;
   try {
     void node.store; // open (and migrate) the database before accepting traffic
-    const app = createNodeApp(node, o.version, () => background?.kickHandOff());
+    const app = createNodeApp(node, o.version, { onAccepted: () => background?.kickHandOff(), onForwarded: () => background?.kickOutbox() });
     server = await startNodeServer(app, o.host, o.port);
     if (o.api) {
       try {

@@ -8,6 +8,7 @@ import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
 import type { AuditSink, EventSink } from '../ports/events.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { PeerConfig, PeerDirectory } from '../ports/peers.ts';
+import type { Router } from '../ports/routing.ts';
 import type { AuditEntry, Store } from '../ports/store.ts';
 import { buildEnvelope } from '../protocol/envelope.ts';
 import type { MeshEvent } from '../protocol/events.ts';
@@ -73,7 +74,7 @@ export interface DeliveryHarness {
   breaker(peer?: string): BreakerView;
 }
 
-export function createDeliveryHarness(options: DeliveryOptionsInput = {}, store: Store = createMemoryStore()): DeliveryHarness {
+export function createDeliveryHarness(options: DeliveryOptionsInput = {}, store: Store = createMemoryStore(), extra: { router?: Router } = {}): DeliveryHarness {
   const clock = new ManualClock();
   const transport = new FakeTransport();
   const peers = new StaticPeers('alpha', [testPeer('beta'), testPeer('gamma')]);
@@ -84,6 +85,7 @@ export function createDeliveryHarness(options: DeliveryOptionsInput = {}, store:
   let seq = 0;
   const newService = (o: DeliveryOptionsInput = options): DeliveryService => createDeliveryService({
     store, transport, peers, clock, events: eventSink, audit: auditSink, logger: silentLogger, options: o,
+    ...(extra.router === undefined ? {} : { router: extra.router }),
   });
   return {
     store, clock, transport, peers, events, audit,

@@ -15,7 +15,7 @@ function breaker(peer: string, over: Partial<BreakerRecord> = {}): BreakerRecord
 function health(peer: string, over: Partial<PeerHealth> = {}): PeerHealth {
   return {
     peer, reachable: true, lastProbeAt: T0, latencyMs: 12.5, httpStatus: 200, consecutiveFailures: 0, lastOkAt: T0,
-    detail: null, ...over,
+    detail: null, samples: [12.5], features: ['relay/1'], ...over,
   };
 }
 
@@ -60,9 +60,24 @@ export function stateContract(makeStore: MakeStore): void {
       assert.deepEqual(q({ afterSeq: first }), ['m2', 'm3', null]);
       assert.deepEqual(q({ afterSeq: second, limit: 1 }), ['m3'], 'a cursor with a page size');
       assert.deepEqual(q({ direction: 'local' }), [null]);
-      assert.deepEqual(q({ limit: 2, newest: true }), ['m3', null], 'the newest matches, oldest first');
-      assert.deepEqual(q({ limit: 2, newest: true, direction: 'out' }), ['m2', 'm3']);
-      assert.deepEqual(q({ limit: 0, newest: true }), []);
+      assert.deepEqual(q({ order: 'desc' }), [null, 'm3', 'm2', 'm1']);
+      assert.deepEqual(q({ order: 'desc', limit: 2 }), [null, 'm3']);
+      assert.deepEqual(q({ order: 'desc', agent: 'alpha', limit: 1 }), ['m3']);
+    }));
+
+    test('tally counts per direction and status, with signed and encrypted counts, from a time on', () => withStore(makeStore, (s) => {
+      assert.deepEqual(s.audit.tally(), []);
+      s.audit.append(auditEntry({ ts: T0, status: 'sent', signed: true, encrypted: true }));
+      s.audit.append(auditEntry({ ts: T0 + 1, status: 'sent', signed: false, encrypted: false }));
+      s.audit.append(auditEntry({ ts: T0 + 2, status: 'sent', signed: true, encrypted: false }));
+      s.audit.append(auditEntry({ ts: T0 + 3, direction: 'in', status: 'received', signed: true, encrypted: true }));
+      s.audit.append(auditEntry({ ts: T0 + 4, direction: 'in', status: 'rejected_replay', signed: false }));
+      assert.deepEqual(s.audit.tally(), [
+        { direction: 'in', status: 'received', count: 1, signed: 1, encrypted: 1 },
+        { direction: 'in', status: 'rejected_replay', count: 1, signed: 0, encrypted: 0 },
+        { direction: 'out', status: 'sent', count: 3, signed: 2, encrypted: 1 },
+      ]);
+      assert.deepEqual(s.audit.tally(T0 + 2).map((t) => [t.status, t.count]), [['received', 1], ['rejected_replay', 1], ['sent', 1]]);
     }));
 
     test('prune deletes entries older than the cut-off; seq is never reused', () => withStore(makeStore, (s) => {
@@ -95,6 +110,17 @@ export function stateContract(makeStore: MakeStore): void {
         health('beta', { reachable: false, latencyMs: null, httpStatus: null, consecutiveFailures: 2, detail: 'ECONNREFUSED' }));
       assert.deepEqual(s.peers.get('gamma'), health('gamma'));
       assert.deepEqual(s.peers.list().map((h) => h.peer), ['beta', 'gamma']);
+    }));
+
+    test('peers: latency samples and features round-trip; null features stay null; reads are copies', () => withStore(makeStore, (s) => {
+      s.peers.put(health('beta', { samples: [3, 1.5, 20], features: ['relay/1', 'forward/1'] }));
+      s.peers.put(health('gamma', { samples: [], features: null }));
+      assert.deepEqual(s.peers.get('beta')?.samples, [3, 1.5, 20]);
+      assert.deepEqual(s.peers.get('beta')?.features, ['relay/1', 'forward/1']);
+      assert.equal(s.peers.get('gamma')?.features, null);
+      const read = s.peers.get('beta') as PeerHealth;
+      read.samples.push(99);
+      assert.deepEqual(s.peers.get('beta')?.samples, [3, 1.5, 20]);
     }));
   });
 

@@ -119,7 +119,8 @@ function describeStatus(out: Output, r: TargetResult, http: string, now: number)
   switch (r.status) {
     case 'delivered': {
       const detail = [r.httpStatus ? `HTTP ${r.httpStatus}` : '', r.attempts > 1 ? `attempt ${r.attempts}` : ''].filter(Boolean).join(', ');
-      return `${out.style('green', '✓')} ${r.peer}: delivered${detail ? ` (${detail})` : ''} ${r.id}`;
+      const via = r.via === undefined ? '' : ` to relay ${r.via}`;
+      return `${out.style('green', '✓')} ${r.peer}: delivered${via}${detail ? ` (${detail})` : ''} ${r.id}`;
     }
     case 'queued': {
       const wait = r.nextAttemptAt ? `; next attempt in ${Math.max(0, Math.round((r.nextAttemptAt - now) / 1000))}s` : '';

@@ -1,6 +1,6 @@
 import type { AlertDecision } from '../../protocol/alerts.ts';
 import type {
-  AuditEntry, AuditFilter, AuditRepo, InboxFilter, InboxMessage, InboxRepo, NewInboxMessage, NonceRepo,
+  AuditEntry, AuditFilter, AuditRepo, AuditTally, InboxFilter, InboxMessage, InboxRepo, NewInboxMessage, NonceRepo,
 } from '../../ports/store.ts';
 import { take } from './memory-journal.ts';
 import type { MemCounter, MemTable } from './memory-journal.ts';
@@ -171,8 +171,23 @@ export class MemoryAuditRepo implements AuditRepo {
       (f.until === undefined || e.ts <= f.until) &&
       (f.afterSeq === undefined || e.seq > f.afterSeq) &&
       (f.direction === undefined || e.direction === f.direction));
-    const kept = f.newest === true && f.limit !== undefined ? rows.slice(Math.max(0, rows.length - Math.max(0, Math.floor(f.limit)))) : take(rows, f.limit);
-    return kept.map((e) => ({ ...e }));
+    if (f.order === 'desc') rows.reverse();
+    return take(rows, f.limit).map((e) => ({ ...e }));
+  }
+
+  tally(since?: number): AuditTally[] {
+    const groups = new Map<string, AuditTally>();
+    for (const e of this.#rows.values()) {
+      if (since !== undefined && e.ts < since) continue;
+      const key = `${e.direction}\u0000${e.status}`;
+      const t = groups.get(key) ?? { direction: e.direction, status: e.status, count: 0, signed: 0, encrypted: 0 };
+      t.count++;
+      if (e.signed) t.signed++;
+      if (e.encrypted) t.encrypted++;
+      groups.set(key, t);
+    }
+    const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+    return [...groups.values()].sort((a, b) => cmp(a.direction, b.direction) || cmp(a.status, b.status));
   }
 
   prune(before: number): number {

@@ -28,6 +28,9 @@ export class MemoryBreakerRepo implements BreakerRepo {
   }
 }
 
+/** Arrays are copied too: what a caller holds must not change what is stored. */
+const copyHealth = (h: PeerHealth): PeerHealth => ({ ...h, samples: [...h.samples], features: h.features === null ? null : [...h.features] });
+
 export class MemoryPeerHealthRepo implements PeerHealthRepo {
   readonly #rows: MemTable<PeerHealth>;
 
@@ -36,16 +39,16 @@ export class MemoryPeerHealthRepo implements PeerHealthRepo {
   }
 
   put(h: PeerHealth): void {
-    this.#rows.set(h.peer, { ...h });
+    this.#rows.set(h.peer, copyHealth(h));
   }
 
   get(peer: string): PeerHealth | null {
     const h = this.#rows.get(peer);
-    return h === undefined ? null : { ...h };
+    return h === undefined ? null : copyHealth(h);
   }
 
   list(): PeerHealth[] {
-    return this.#rows.values().sort(byKey((h) => h.peer)).map((h) => ({ ...h }));
+    return this.#rows.values().sort(byKey((h) => h.peer)).map(copyHealth);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditFilter, AuditRepo } from '../../ports/store.ts';
+import type { AuditEntry, AuditFilter, AuditRepo, AuditTally } from '../../ports/store.ts';
 import { sqlLimit } from './json-columns.ts';
 import type { Params, SqliteDb } from './sqlite-db.ts';
 
@@ -43,7 +43,7 @@ export class SqliteAuditRepo implements AuditRepo {
       e.signed ? 1 : 0, e.encrypted ? 1 : 0, e.detail).lastInsertRowid));
   }
 
-  /** Oldest first (by seq, the order of appends); `limit` keeps the first matches, or the last with `newest`. */
+  /** Oldest first (by seq, the order of appends), or newest first; `limit` keeps the first matches in that order. */
   query(f: AuditFilter = {}): (AuditEntry & { seq: number })[] {
     const where: string[] = [];
     const params: Params = [];
@@ -62,10 +62,16 @@ export class SqliteAuditRepo implements AuditRepo {
     if (f.until !== undefined) { where.push('ts <= ?'); params.push(f.until); }
     if (f.afterSeq !== undefined) { where.push('seq > ?'); params.push(f.afterSeq); }
     params.push(sqlLimit(f.limit));
-    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.newest === true ? 'DESC' : ''} LIMIT ?`;
-    const rows = this.#db.read(() => this.#db.all<AuditRow>(sql, ...params));
-    if (f.newest === true) rows.reverse();
-    return rows.map(toEntry);
+    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
+    return this.#db.read(() => this.#db.all<AuditRow>(sql, ...params)).map(toEntry);
+  }
+
+  tally(since?: number): AuditTally[] {
+    const where = since === undefined ? '' : 'WHERE ts >= ?';
+    const sql = `SELECT direction, status, count(*) AS count, sum(signed) AS signed, sum(encrypted) AS encrypted
+                 FROM audit ${where} GROUP BY direction, status ORDER BY direction, status`;
+    const rows = this.#db.read(() => this.#db.all<AuditTally>(sql, ...(since === undefined ? [] : [since])));
+    return rows.map((r) => ({ direction: r.direction, status: r.status, count: Number(r.count), signed: Number(r.signed), encrypted: Number(r.encrypted) }));
   }
 
   prune(before: number): number {

@@ -3,6 +3,7 @@ import { migration0001Init } from './migrations/0001-init.ts';
 import { migration0002SealedAttachments } from './migrations/0002-sealed-attachments.ts';
 import { migration0003Conversations } from './migrations/0003-conversations.ts';
 import { migration0004Incidents } from './migrations/0004-incidents.ts';
+import { migration0005Fleet } from './migrations/0005-fleet.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
 export interface Migration {
@@ -17,6 +18,7 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'sealed-attachments', sql: migration0002SealedAttachments },
   { version: 3, name: 'conversations', sql: migration0003Conversations },
   { version: 4, name: 'incidents', sql: migration0004Incidents },
+  { version: 5, name: 'fleet', sql: migration0005Fleet },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

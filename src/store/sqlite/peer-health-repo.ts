@@ -1,4 +1,5 @@
 import type { PeerHealth, PeerHealthRepo } from '../../ports/store.ts';
+import { parseStringArray } from './json-columns.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
 interface PeerHealthRow {
@@ -10,12 +11,21 @@ interface PeerHealthRow {
   consecutive_failures: number;
   last_ok_at: number | null;
   detail: string | null;
+  latency_samples: string;
+  features: string | null;
+}
+
+/** Latency samples are numbers we wrote; anything else in the column is dropped rather than trusted. */
+function parseSamples(text: string): number[] {
+  const v: unknown = JSON.parse(text);
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
 }
 
 function toHealth(r: PeerHealthRow): PeerHealth {
   return {
     peer: r.peer, reachable: r.reachable !== 0, lastProbeAt: r.last_probe_at, latencyMs: r.latency_ms,
     httpStatus: r.http_status, consecutiveFailures: r.consecutive_failures, lastOkAt: r.last_ok_at, detail: r.detail,
+    samples: parseSamples(r.latency_samples), features: r.features === null ? null : parseStringArray(r.features),
   };
 }
 
@@ -29,12 +39,15 @@ export class SqlitePeerHealthRepo implements PeerHealthRepo {
   put(h: PeerHealth): void {
     const db = this.#db;
     db.transaction(() => db.run(
-      `INSERT INTO peer_health (peer, reachable, last_probe_at, latency_ms, http_status, consecutive_failures, last_ok_at, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO peer_health (peer, reachable, last_probe_at, latency_ms, http_status, consecutive_failures, last_ok_at, detail,
+         latency_samples, features)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (peer) DO UPDATE SET reachable = excluded.reachable, last_probe_at = excluded.last_probe_at,
          latency_ms = excluded.latency_ms, http_status = excluded.http_status,
-         consecutive_failures = excluded.consecutive_failures, last_ok_at = excluded.last_ok_at, detail = excluded.detail`,
-      h.peer, h.reachable ? 1 : 0, h.lastProbeAt, h.latencyMs, h.httpStatus, h.consecutiveFailures, h.lastOkAt, h.detail));
+         consecutive_failures = excluded.consecutive_failures, last_ok_at = excluded.last_ok_at, detail = excluded.detail,
+         latency_samples = excluded.latency_samples, features = excluded.features`,
+      h.peer, h.reachable ? 1 : 0, h.lastProbeAt, h.latencyMs, h.httpStatus, h.consecutiveFailures, h.lastOkAt, h.detail,
+      JSON.stringify(h.samples), h.features === null ? null : JSON.stringify(h.features)));
   }
 
   get(peer: string): PeerHealth | null {

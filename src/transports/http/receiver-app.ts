@@ -46,6 +46,8 @@ export interface ReceiverAppOptions {
   /** This node's agent name (shown by /health). */
   agentName: string;
   version: string;
+  /** What /health advertises (protocol/node-features.ts), read per request; absent: no `features` key. */
+  features?: () => readonly string[];
   /** The node's hook token, or a getter so a reloaded config takes effect without a restart. */
   hookToken: string | (() => string);
   handle: InboundHandler;
@@ -163,7 +165,10 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
   app.all('/hooks/agent', (c) => hook(c, null));
   app.all('/hooks/:sender', (c) => hook(c, c.req.param('sender')));
 
-  const health = (): Response => jsonResponse(200, { ok: true, status: 'live', agent: o.agentName, version: o.version });
+  // Unauthenticated and cheap: it never touches the store or wakes the agent (OpenClaw's answers the same way).
+  const health = (): Response => jsonResponse(200, {
+    ok: true, status: 'live', agent: o.agentName, version: o.version, ...(o.features === undefined ? {} : { features: o.features() }),
+  });
   app.on(['GET', 'HEAD'], ['/health', '/healthz'], health);
   app.all('/health', () => fail(405, WireCode.MethodNotAllowed, 'use GET', { allow: 'GET, HEAD' }));
   app.all('/healthz', () => fail(405, WireCode.MethodNotAllowed, 'use GET', { allow: 'GET, HEAD' }));
