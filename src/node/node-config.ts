@@ -64,7 +64,29 @@ export interface NodeConfig {
     enabled: boolean; host: string; port: number | null; requireToken: boolean; maxBodyBytes: number;
     maxEventStreams: number; eventStreamBufferBytes: number; eventStreamStallMs: number;
   };
+  /**
+   * MESH as an A2A 1.0 server on the hooks listener (docs/a2a.md): Agent Card at
+   * /.well-known/agent-card.json, JSON-RPC at /a2a/v1. Clients and their tokens are the registry's
+   * `a2aClients`. `advertisedUrl`: the base URL clients reach this listener at (null: http://host:port).
+   */
+  a2a: {
+    enabled: boolean; name: string | null; description: string; advertisedUrl: string | null;
+    skills: A2ASkillConfig[];
+    /** A blocking SendMessage answers with the task as it is after this long, finished or not. */
+    blockingTimeoutMs: number;
+    maxTextBytes: number;
+    /** SSE comment lines keep idle streams open through proxies. */
+    streamHeartbeatMs: number;
+    /** How often the daemon looks for task changes other processes (`mesh reply`) made. */
+    pollIntervalMs: number;
+  };
 }
+
+export interface A2ASkillConfig { id: string; name: string; description: string; tags: string[]; examples: string[] }
+
+export const DEFAULT_A2A_BLOCKING_TIMEOUT_MS = 60_000;
+export const DEFAULT_A2A_STREAM_HEARTBEAT_MS = 15_000;
+export const DEFAULT_A2A_POLL_INTERVAL_MS = 200;
 
 const FLEET_KEYS = [
   'dedupWindowMs',
@@ -114,7 +136,26 @@ export function defaultNodeConfig(): NodeConfig {
       maxEventStreams: DEFAULT_API_MAX_EVENT_STREAMS, eventStreamBufferBytes: DEFAULT_API_EVENT_STREAM_BUFFER_BYTES,
       eventStreamStallMs: DEFAULT_API_EVENT_STREAM_STALL_MS,
     },
+    a2a: {
+      enabled: false, name: null, description: 'A MESH node: reliable, authenticated messaging to an AI agent', advertisedUrl: null,
+      skills: [], blockingTimeoutMs: DEFAULT_A2A_BLOCKING_TIMEOUT_MS, maxTextBytes: 64 * 1024,
+      streamHeartbeatMs: DEFAULT_A2A_STREAM_HEARTBEAT_MS, pollIntervalMs: DEFAULT_A2A_POLL_INTERVAL_MS,
+    },
   };
+}
+
+function parseSkills(r: Reader, raw: unknown): A2ASkillConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.length > 32) r.fail('a2a.skills', 'an array of at most 32 skills');
+  return raw.map((sk, i) => {
+    const o = r.section({ s: sk }, 's', ['id', 'name', 'description', 'tags', 'examples']);
+    const at = `a2a.skills[${i}]`;
+    const id = o?.['id'];
+    if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) r.fail(`${at}.id`, 'a string of 1-64 letters, digits, . _ -');
+    const name = typeof o?.['name'] === 'string' && o['name'] !== '' ? o['name'] : id;
+    const description = typeof o?.['description'] === 'string' ? o['description'] : '';
+    return { id, name, description, tags: r.strings(o, at, 'tags', []), examples: r.strings(o, at, 'examples', []) };
+  });
 }
 
 /** An http(s) URL without credentials, query or fragment (they would end up in the cursor key and in output). */
@@ -176,7 +217,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'a2a', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -194,6 +235,11 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     r.fail('brainSync.token', 'a non-empty string without spaces, or null');
   }
   const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes', 'eventStreamStallMs']);
+  const a2 = r.section(raw, 'a2a', ['enabled', 'name', 'description', 'advertisedUrl', 'skills', 'blockingTimeoutMs', 'maxTextBytes', 'streamHeartbeatMs', 'pollIntervalMs']);
+  const advertised = a2?.['advertisedUrl'];
+  if (advertised !== undefined && advertised !== null && (typeof advertised !== 'string' || !isPlainHttpUrl(advertised))) {
+    r.fail('a2a.advertisedUrl', 'an http(s) URL without credentials, query or fragment, or null');
+  }
   const hub = fl?.['hub'];
   if (hub !== undefined && hub !== null && (typeof hub !== 'string' || !isValidAgentName(hub))) r.fail('fleet.hub', 'an agent name or null');
   const relay = fl?.['relay'];
@@ -287,6 +333,17 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       maxEventStreams: r.int(ap, 'api', 'maxEventStreams', d.api.maxEventStreams, 1, 10_000),
       eventStreamBufferBytes: r.int(ap, 'api', 'eventStreamBufferBytes', d.api.eventStreamBufferBytes, 4096, 256 * 1024 * 1024),
       eventStreamStallMs: r.int(ap, 'api', 'eventStreamStallMs', d.api.eventStreamStallMs, 100, 3_600_000),
+    },
+    a2a: {
+      enabled: r.bool(a2, 'a2a', 'enabled', d.a2a.enabled),
+      name: typeof a2?.['name'] === 'string' ? r.str(a2, 'a2a', 'name', '') : null,
+      description: r.str(a2, 'a2a', 'description', d.a2a.description),
+      advertisedUrl: typeof advertised === 'string' ? advertised.replace(/\/+$/, '') : null,
+      skills: parseSkills(r, a2?.['skills']),
+      blockingTimeoutMs: r.int(a2, 'a2a', 'blockingTimeoutMs', d.a2a.blockingTimeoutMs, 100, 600_000),
+      maxTextBytes: r.int(a2, 'a2a', 'maxTextBytes', d.a2a.maxTextBytes, 1024, 1024 * 1024),
+      streamHeartbeatMs: r.int(a2, 'a2a', 'streamHeartbeatMs', d.a2a.streamHeartbeatMs, 100, 600_000),
+      pollIntervalMs: r.int(a2, 'a2a', 'pollIntervalMs', d.a2a.pollIntervalMs, 10, 60_000),
     },
   };
   if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {

@@ -10,6 +10,7 @@ import { createNodeApp, startNodeServer } from '../node/node-http.ts';
 import { acquireServeLock } from '../node/serve-lock.ts';
 import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import type { RunningApi } from './api/api-server.ts';
+import { mountA2ARoutes, type A2ARoutes } from './a2a/a2a-routes.ts';
 
 export interface DaemonApiOptions {
   host: string;
@@ -68,9 +69,12 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
   let server: Awaited<ReturnType<typeof startNodeServer>>;
   let api: RunningApi | null = null;
   let apiSkipped: string | null = null;
+  let a2a: A2ARoutes | null = null;
   try {
     void node.store; // open (and migrate) the database before accepting traffic
     const app = createNodeApp(node, o.version, { onAccepted: () => background?.kickHandOff(), onForwarded: () => background?.kickOutbox() });
+    // A2A 1.0 (docs/a2a.md) shares the hooks listener; its routes answer 404 while a2a.enabled is off.
+    a2a = mountA2ARoutes(app, node, { version: o.version, onAccepted: () => background?.kickHandOff() });
     server = await startNodeServer(app, o.host, o.port);
     if (o.api) {
       try {
@@ -97,6 +101,7 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
     stop: () => (stopping ??= (async () => {
       node.logger.info('mesh serve stopping');
       await api?.close();
+      a2a?.close();
       await server.close();
       await background?.stop();
       await node.close();
