@@ -23,6 +23,7 @@ export function peer(name: string, signing: SigningScheme, extra: Partial<PeerCo
     encryption: 'none',
     publicKey: null,
     hookBasePath: '/hooks',
+    transport: 'hook',
     ...extra,
   };
 }

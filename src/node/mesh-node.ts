@@ -22,6 +22,7 @@ import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
 import { createFleetRouter } from '../fleet/router.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
+import { nodeTransport } from './a2a/a2a-transport-mux.ts';
 import { AuditLog } from './audit-log.ts';
 import { EventBus } from './event-bus.ts';
 import { layoutOf, resolveAgentName, resolveHome, type HomeLayout } from './home.ts';
@@ -155,11 +156,11 @@ export class MeshNode {
   }
 
   get transport(): Transport {
-    return (this.#transport ??= createHttpTransport({
+    return (this.#transport ??= nodeTransport({ store: () => this.store, peers: this.registry, clock: this.clock, logger: this.logger }, createHttpTransport({
       clock: this.clock,
       timeoutMs: this.config.delivery.requestTimeoutMs,
       connectTimeoutMs: this.config.delivery.connectTimeoutMs,
-    }));
+    })));
   }
 
   get delivery(): DeliveryService {

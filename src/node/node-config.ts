@@ -79,6 +79,8 @@ export interface NodeConfig {
     streamHeartbeatMs: number;
     /** How often the daemon looks for task changes other processes (`mesh reply`) made. */
     pollIntervalMs: number;
+    /** How often the daemon asks A2A peers about the tasks this node's requests started (GetTask). */
+    followIntervalMs: number;
   };
 }
 
@@ -139,7 +141,7 @@ export function defaultNodeConfig(): NodeConfig {
     a2a: {
       enabled: false, name: null, description: 'A MESH node: reliable, authenticated messaging to an AI agent', advertisedUrl: null,
       skills: [], blockingTimeoutMs: DEFAULT_A2A_BLOCKING_TIMEOUT_MS, maxTextBytes: 64 * 1024,
-      streamHeartbeatMs: DEFAULT_A2A_STREAM_HEARTBEAT_MS, pollIntervalMs: DEFAULT_A2A_POLL_INTERVAL_MS,
+      streamHeartbeatMs: DEFAULT_A2A_STREAM_HEARTBEAT_MS, pollIntervalMs: DEFAULT_A2A_POLL_INTERVAL_MS, followIntervalMs: 2_000,
     },
   };
 }
@@ -235,7 +237,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     r.fail('brainSync.token', 'a non-empty string without spaces, or null');
   }
   const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes', 'eventStreamStallMs']);
-  const a2 = r.section(raw, 'a2a', ['enabled', 'name', 'description', 'advertisedUrl', 'skills', 'blockingTimeoutMs', 'maxTextBytes', 'streamHeartbeatMs', 'pollIntervalMs']);
+  const a2 = r.section(raw, 'a2a', ['enabled', 'name', 'description', 'advertisedUrl', 'skills', 'blockingTimeoutMs', 'maxTextBytes', 'streamHeartbeatMs', 'pollIntervalMs', 'followIntervalMs']);
   const advertised = a2?.['advertisedUrl'];
   if (advertised !== undefined && advertised !== null && (typeof advertised !== 'string' || !isPlainHttpUrl(advertised))) {
     r.fail('a2a.advertisedUrl', 'an http(s) URL without credentials, query or fragment, or null');
@@ -344,6 +346,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       maxTextBytes: r.int(a2, 'a2a', 'maxTextBytes', d.a2a.maxTextBytes, 1024, 1024 * 1024),
       streamHeartbeatMs: r.int(a2, 'a2a', 'streamHeartbeatMs', d.a2a.streamHeartbeatMs, 100, 600_000),
       pollIntervalMs: r.int(a2, 'a2a', 'pollIntervalMs', d.a2a.pollIntervalMs, 10, 60_000),
+      followIntervalMs: r.int(a2, 'a2a', 'followIntervalMs', d.a2a.followIntervalMs, 50, 3_600_000),
     },
   };
   if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {

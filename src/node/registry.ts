@@ -6,6 +6,7 @@
  *   encryption   "aes-256-cbc" (bash peers, default) | "aes-256-gcm" (MESH-TS peers)
  *   publicKey    the peer's Ed25519 public key (base64 of 32 raw bytes)
  *   hookBasePath default "/hooks"
+ *   transport    "hook" (default) | "a2a": an A2A 1.0 agent; `url` is its JSON-RPC endpoint, `token` its bearer token
  * Unknown fields are kept when the file is rewritten. Invalid entries are skipped and reported in
  * `problems` rather than making the whole node unusable.
  */
@@ -124,6 +125,9 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
   const publicKey = typeof e['publicKey'] === 'string' ? e['publicKey'] : null;
   if (publicKey !== null && !isEd25519PublicKey(publicKey)) return `agent "${name}": publicKey must be the base64 of a 32-byte Ed25519 key (44 characters)`;
   if (signing === 'ed25519' && publicKey === null) return `agent "${name}": signing "ed25519" needs "publicKey"`;
+  const transport = e['transport'] === undefined || e['transport'] === 'hook' ? 'hook' : e['transport'] === 'a2a' ? 'a2a' : null;
+  if (transport === null) return `agent "${name}": transport must be "hook" or "a2a"`;
+  if (transport === 'a2a' && typeof e['url'] !== 'string') return `agent "${name}": transport "a2a" needs "url" (the A2A JSON-RPC endpoint)`;
   const hookBasePath = typeof e['hookBasePath'] === 'string' ? e['hookBasePath'].replace(/\/+$/, '') : '/hooks';
   return {
     name,
@@ -134,6 +138,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
     encryption,
     publicKey,
     hookBasePath: hookBasePath.startsWith('/') ? hookBasePath : `/${hookBasePath}`,
+    transport,
   };
 }
 

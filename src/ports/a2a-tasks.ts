@@ -55,7 +55,27 @@ export interface A2ATaskFilter {
   limit: number;
 }
 
+/** A task one of this node's requests started on an A2A peer, followed until it finishes. */
+export interface RemoteTaskRecord {
+  /** The MESH request's id (the A2A messageId). */
+  messageId: string;
+  peer: string;
+  taskId: string;
+  conversationId: string | null;
+  createdAt: number;
+  nextCheckAt: number;
+  /** Given up (and reported as undeliverable) after this. */
+  expiresAt: number;
+}
+
 export interface A2ATaskRepo {
+  /** Starts following a remote task (again: the later record wins). */
+  followRemote(r: RemoteTaskRecord): void;
+  /** Remote tasks due for a check, earliest first. */
+  dueRemote(now: number, limit: number): RemoteTaskRecord[];
+  rescheduleRemote(messageId: string, nextCheckAt: number): void;
+  /** Stops following; false when it was not followed (someone else settled it). */
+  dropRemote(messageId: string): boolean;
   /** Inserts unless (client, messageId) exists; then returns the task that has it. */
   insert(t: A2ATaskRecord): { inserted: true } | { inserted: false; existing: A2ATaskRecord };
   get(id: string): A2ATaskRecord | null;

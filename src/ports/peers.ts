@@ -20,7 +20,14 @@ export interface PeerConfig {
   publicKey: string | null;
   /** Hook base path on the peer, default /hooks. */
   hookBasePath: string;
+  /**
+   * How messages reach it: `hook` (MESH and OpenClaw webhooks, the default) or `a2a` (an A2A 1.0
+   * agent: `baseUrl` is its JSON-RPC endpoint, `token` its bearer token; docs/a2a.md).
+   */
+  transport: PeerTransport;
 }
+
+export type PeerTransport = 'hook' | 'a2a';
 
 export interface PeerDirectory {
   self(): string;

@@ -22,7 +22,7 @@ export const PEER_TOKEN = 'secret-token-of-beta-0123456789';
 export function testPeer(name: string, overrides: Partial<PeerConfig> = {}): PeerConfig {
   return {
     name, baseUrl: `http://${name}.test:18789`, token: name === 'beta' ? PEER_TOKEN : `secret-token-of-${name}`,
-    role: 'worker', signing: 'hmac', encryption: 'none', publicKey: null, hookBasePath: '/hooks', ...overrides,
+    role: 'worker', signing: 'hmac', encryption: 'none', publicKey: null, hookBasePath: '/hooks', transport: 'hook', ...overrides,
   };
 }
 

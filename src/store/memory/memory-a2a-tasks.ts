@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../protocol/json.ts';
-import { isTerminalTaskState, type A2ATaskEvent, type A2ATaskFilter, type A2ATaskRecord, type A2ATaskRepo, type A2ATaskState } from '../../ports/a2a-tasks.ts';
+import { isTerminalTaskState, type A2ATaskEvent, type A2ATaskFilter, type A2ATaskRecord, type A2ATaskRepo, type A2ATaskState, type RemoteTaskRecord } from '../../ports/a2a-tasks.ts';
 import type { MemCounter, MemTable } from './memory-journal.ts';
 
 const jsonCopy = (v: JsonValue): JsonValue => JSON.parse(JSON.stringify(v)) as JsonValue;
@@ -18,10 +18,30 @@ export class MemoryA2ATaskRepo implements A2ATaskRepo {
   readonly #events: MemTable<A2ATaskEvent>;
   readonly #seq: MemCounter;
 
-  constructor(tasks: MemTable<A2ATaskRecord>, events: MemTable<A2ATaskEvent>, seq: MemCounter) {
+  readonly #remote: MemTable<RemoteTaskRecord>;
+
+  constructor(tasks: MemTable<A2ATaskRecord>, events: MemTable<A2ATaskEvent>, seq: MemCounter, remote: MemTable<RemoteTaskRecord>) {
     this.#tasks = tasks;
     this.#events = events;
     this.#seq = seq;
+    this.#remote = remote;
+  }
+
+  followRemote(r: RemoteTaskRecord): void {
+    this.#remote.set(r.messageId, { ...r });
+  }
+
+  dueRemote(now: number, limit: number): RemoteTaskRecord[] {
+    return this.#remote.values().filter((r) => r.nextCheckAt <= now).sort((a, b) => a.nextCheckAt - b.nextCheckAt).slice(0, limit).map((r) => ({ ...r }));
+  }
+
+  rescheduleRemote(messageId: string, nextCheckAt: number): void {
+    const r = this.#remote.get(messageId);
+    if (r !== undefined) this.#remote.set(messageId, { ...r, nextCheckAt });
+  }
+
+  dropRemote(messageId: string): boolean {
+    return this.#remote.delete(messageId);
   }
 
   insert(t: A2ATaskRecord): { inserted: true } | { inserted: false; existing: A2ATaskRecord } {

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../protocol/json.ts';
-import type { A2ATaskEvent, A2ATaskFilter, A2ATaskRecord, A2ATaskRepo, A2ATaskState } from '../../ports/a2a-tasks.ts';
+import type { A2ATaskEvent, A2ATaskFilter, A2ATaskRecord, A2ATaskRepo, A2ATaskState, RemoteTaskRecord } from '../../ports/a2a-tasks.ts';
 import { jsonText, parseJsonText } from './json-columns.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
@@ -30,11 +30,38 @@ function where(f: Omit<A2ATaskFilter, 'limit'>): { sql: string; params: (string 
   return { sql: parts.join(' AND '), params };
 }
 
+interface RemoteRow { message_id: string; peer: string; task_id: string; conversation_id: string | null; created_at: number; next_check_at: number; expires_at: number }
+const remoteOf = (r: RemoteRow): RemoteTaskRecord => ({
+  messageId: r.message_id, peer: r.peer, taskId: r.task_id, conversationId: r.conversation_id, createdAt: r.created_at, nextCheckAt: r.next_check_at, expiresAt: r.expires_at,
+});
+
 export class SqliteA2ATaskRepo implements A2ATaskRepo {
   readonly #db: SqliteDb;
 
   constructor(db: SqliteDb) {
     this.#db = db;
+  }
+
+  followRemote(r: RemoteTaskRecord): void {
+    const db = this.#db;
+    db.transaction(() => db.run(
+      `INSERT INTO a2a_remote (message_id, peer, task_id, conversation_id, created_at, next_check_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (message_id) DO UPDATE SET peer = excluded.peer, task_id = excluded.task_id, next_check_at = excluded.next_check_at, expires_at = excluded.expires_at`,
+      r.messageId, r.peer, r.taskId, r.conversationId, r.createdAt, r.nextCheckAt, r.expiresAt));
+  }
+
+  dueRemote(now: number, limit: number): RemoteTaskRecord[] {
+    return this.#db.read(() => this.#db.all<RemoteRow>('SELECT * FROM a2a_remote WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?', now, limit)).map(remoteOf);
+  }
+
+  rescheduleRemote(messageId: string, nextCheckAt: number): void {
+    const db = this.#db;
+    db.transaction(() => db.run('UPDATE a2a_remote SET next_check_at = ? WHERE message_id = ?', nextCheckAt, messageId));
+  }
+
+  dropRemote(messageId: string): boolean {
+    const db = this.#db;
+    return db.transaction(() => db.run('DELETE FROM a2a_remote WHERE message_id = ?', messageId) === 1);
   }
 
   insert(t: A2ATaskRecord): { inserted: true } | { inserted: false; existing: A2ATaskRecord } {

@@ -27,4 +27,14 @@ CREATE TABLE a2a_task_events (
   data TEXT NOT NULL
 );
 CREATE INDEX a2a_task_events_task ON a2a_task_events (task_id, seq);
+CREATE TABLE a2a_remote (
+  message_id TEXT PRIMARY KEY,
+  peer TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  conversation_id TEXT,
+  created_at INTEGER NOT NULL,
+  next_check_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX a2a_remote_due ON a2a_remote (next_check_at);
 `;
