@@ -80,6 +80,8 @@ export function routeOf(ctx: DeliveryContext, peer: string, header: EnvelopeHead
   const direct: AttemptRoute = { gate: peer, via: null };
   if (ctx.router === undefined) return direct;
   if (header !== null && (header.from !== ctx.peers.self() || header.relay !== null)) return direct;
+  // A relay forwards hook requests; an A2A peer is reached directly or not at all.
+  if (ctx.peers.get(peer)?.transport === 'a2a') return direct;
   if (ctx.breaker.state(peer, now).state === 'closed') return direct;
   const via = ctx.router.relayFor(peer, { signed: header?.signed ?? true }, now);
   if (via === null || via === peer || ctx.peers.get(via) === null) return direct;
@@ -87,6 +89,13 @@ export function routeOf(ctx: DeliveryContext, peer: string, header: EnvelopeHead
 }
 
 export function buildRequest(ctx: DeliveryContext, msg: OutboxMessage, peer: PeerConfig, header: EnvelopeHeader): OutboundRequest {
+  if (peer.transport === 'a2a') {
+    // An A2A agent gets the envelope itself; the transport turns it into a SendMessage (docs/a2a.md).
+    return {
+      url: peer.baseUrl, token: peer.token, body: msg.envelope, headers: {}, binding: 'a2a',
+      timeoutMs: ctx.options.requestTimeoutMs, connectTimeoutMs: ctx.options.connectTimeoutMs,
+    };
+  }
   const headers: Record<string, string> = { 'Idempotency-Key': msg.id };
   if (header.signature !== null) headers['X-MESH-Signature'] = header.signature;
   // A forwarded envelope is posted as its sender posted it to us: the recipient checks that the

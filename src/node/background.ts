@@ -14,6 +14,7 @@ import { conversationsOf } from './node-conversations.ts';
 import { fleetOf } from './node-fleet.ts';
 import { agentDeliveryOf } from './node-inbound.ts';
 import { startTicker } from './ticker.ts';
+import { followRemoteTasks } from './a2a/a2a-outbound.ts';
 
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 
@@ -70,11 +71,24 @@ export function startBackground(node: MeshNode, opts: { workerMaxIntervalMs?: nu
   housekeep();
   const timer = setInterval(housekeep, HOUSEKEEPING_INTERVAL_MS);
   timer.unref();
+  // Tasks this node's requests started on A2A peers: asked about until they finish (docs/a2a.md).
+  let following: Promise<unknown> | null = null;
+  const follow = (): void => {
+    following ??= followRemoteTasks(node)
+      .catch((e: unknown) => node.logger.error('a2a: following remote tasks failed', { error: (e as Error).name }))
+      .finally(() => {
+        following = null;
+      });
+  };
+  const followTimer = setInterval(follow, node.config.a2a.followIntervalMs);
+  followTimer.unref();
   return {
     kickHandOff: () => handOff.kick(),
     kickOutbox: () => outbox.kick(),
     stop: async () => {
       clearInterval(timer);
+      clearInterval(followTimer);
+      await following;
       unsubscribe();
       await Promise.all([outbox.stop(), handOff.stop(), lifecycle.stop(), prober.stop(), brain.stop()]);
       await fleet.settled();

@@ -8,6 +8,7 @@ import { hubStatus, memberForwards, type HubStatus } from '../fleet/election.ts'
 import { latencyStats } from '../fleet/latency.ts';
 import { readRouting } from '../fleet/routing-state.ts';
 import { routeTable } from '../fleet/routes.ts';
+import type { PeerTransport } from '../ports/peers.ts';
 import type { AuditEntry, AuditTally } from '../ports/store.ts';
 import { FEATURE_RELAY } from '../protocol/node-features.ts';
 import type { MeshNode } from './mesh-node.ts';
@@ -24,7 +25,7 @@ export interface PeerStatus {
   role: string;
   endpoint: string;
   /** How it is reached: HTTP hooks, or the fleet's NATS JetStream (then endpoint is `nats:<name>`). */
-  transport: 'http' | 'nats';
+  transport: PeerTransport;
   /** up: last probe answered; down: `unreachableAfterFailures` failed probes; unsure: fewer; unknown: never probed. */
   status: PeerState;
   latencyMs: number | null;

@@ -12,6 +12,7 @@ import { handOffOf } from '../protocol/agent-view.ts';
 import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import type { AgentDelivery, HandOffAlert, HandOffResult } from '../ports/agent-delivery.ts';
 import type { InboxMessage } from '../ports/store.ts';
+import { a2aHandedOff, a2aHandOffFailed } from './a2a/a2a-tasks.ts';
 import { triageAlert } from './alert-triage.ts';
 import { handOffAudit } from './hand-off-audit.ts';
 import type { MeshNode } from './mesh-node.ts';
@@ -102,6 +103,7 @@ async function deliverOne(node: MeshNode, adapter: AgentDelivery, row: InboxMess
     node.store.transaction(() => {
       node.store.inbox.markHandedOff(row.id, now);
       node.events.emit({ type: 'message.handed_off', id: row.id, adapter: adapter.name });
+      a2aHandedOff(node, row.id);
     });
     if (result.reply !== null && type === 'request') await answer(node, row, result.reply);
     return;
@@ -112,7 +114,10 @@ async function deliverOne(node: MeshNode, adapter: AgentDelivery, row: InboxMess
   node.store.transaction(() => {
     node.store.inbox.recordDeliveryFailure(row.id, result.error, now + delay, permanent);
     node.events.emit({ type: 'message.hand_off_failed', id: row.id, adapter: adapter.name, error: result.error, permanent });
-    if (permanent) node.audit.record(handOffAudit(node, row, 'hand_off_failed', `${adapter.name}, attempt ${attempts}: ${result.error}`));
+    if (permanent) {
+      node.audit.record(handOffAudit(node, row, 'hand_off_failed', `${adapter.name}, attempt ${attempts}: ${result.error}`));
+      a2aHandOffFailed(node, row.id, result.error);
+    }
   });
   node.logger.warn('hand-off failed', { id: row.id, adapter: adapter.name, error: result.error, permanent, attempts });
 }

@@ -24,6 +24,8 @@ export interface HousekeepingReport {
   incidentsPruned: number;
   /** Collaborative sessions deleted after the session TTL without a message. */
   sessions: number;
+  /** Finished A2A tasks (and their stream events) older than the inbox retention. */
+  a2aTasks: number;
 }
 
 export function runHousekeeping(node: MeshNode): HousekeepingReport {
@@ -40,6 +42,7 @@ export function runHousekeeping(node: MeshNode): HousekeepingReport {
     incidentsQuiet: 0,
     incidentsPruned: 0,
     sessions: sessionsOf(node).cleanup().length,
+    a2aTasks: s.a2aTasks.prune(now - r.inboxDays * DAY_MS),
   };
   const incidents = alertsOf(node).housekeeping(now, now - r.incidentsDays * DAY_MS);
   report.incidentsQuiet = incidents.quiet;

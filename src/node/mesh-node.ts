@@ -22,6 +22,7 @@ import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
 import { createFleetRouter } from '../fleet/router.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
+import { nodeTransport } from './a2a/a2a-transport-mux.ts';
 import { AuditLog } from './audit-log.ts';
 import { createDispatchingTransport } from './dispatching-transport.ts';
 import { EventBus } from './event-bus.ts';
@@ -160,14 +161,15 @@ export class MeshNode {
 
   /** HTTP for http(s) peers, NATS for `nats:` peers (dispatching-transport.ts). */
   get transport(): Transport {
-    return (this.#transport ??= createDispatchingTransport({
+    // A2A peers (binding "a2a") go to the A2A client; everything else is dispatched by transport.
+    return (this.#transport ??= nodeTransport({ store: () => this.store, peers: this.registry, clock: this.clock, logger: this.logger }, createDispatchingTransport({
       http: createHttpTransport({
         clock: this.clock,
         timeoutMs: this.config.delivery.requestTimeoutMs,
         connectTimeoutMs: this.config.delivery.connectTimeoutMs,
       }),
       nats: async () => (await this.nats())?.transport ?? null,
-    }));
+    })));
   }
 
   /**

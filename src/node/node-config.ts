@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { jsonSyntaxReason } from '../protocol/json.ts';
+import { A2A_KEYS, defaultA2AConfig, readA2AConfig, type A2AConfig } from './config/a2a-config.ts';
 import { API_KEYS, defaultApiConfig, readApiConfig, type ApiConfig } from './config/api-config.ts';
 import { BRAIN_SYNC_KEYS, readBrainSyncConfig, type BrainSyncConfig } from './config/brain-sync-config.ts';
 import { isObj, Reader } from './config/config-reader.ts';
@@ -38,9 +39,11 @@ export interface NodeConfig {
   api: ApiConfig;
   /** MESH over NATS JetStream (nats-config.ts, docs/nats.md); null: this node does not use NATS. */
   nats: NatsConfig | null;
+  /** MESH as an A2A 1.0 server on the hooks listener (config/a2a-config.ts, docs/a2a.md). */
+  a2a: A2AConfig;
 }
 
-const SECTIONS = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'nats', '$comment'];
+const SECTIONS = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'nats', 'a2a', '$comment'];
 
 export function defaultNodeConfig(): NodeConfig {
   return {
@@ -55,6 +58,7 @@ export function defaultNodeConfig(): NodeConfig {
     brainSync: null,
     api: defaultApiConfig(),
     nats: null,
+    a2a: defaultA2AConfig(),
   };
 }
 
@@ -73,6 +77,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const sessions = r.section(raw, 'sessions', SESSIONS_KEYS);
   const brainSync = r.section(raw, 'brainSync', BRAIN_SYNC_KEYS);
   const api = r.section(raw, 'api', API_KEYS);
+  const a2a = r.section(raw, 'a2a', A2A_KEYS);
 
   const cfg: NodeConfig = {
     serve: readServeConfig(r, serve),
@@ -86,6 +91,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     brainSync: readBrainSyncConfig(r, brainSync),
     api: readApiConfig(r, api),
     nats: parseNatsConfig(raw['nats'], file),
+    a2a: readA2AConfig(r, a2a),
   };
   checkHandOff(r, cfg.inbound, cfg.handler, cfg.openclaw);
   return cfg;

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createReceiverApp, type ReceiverApp } from '../transports/http/receiver-app.ts';
+import { createReceiverApp, type ReceiverApp, type ReceiverEnv } from '../transports/http/receiver-app.ts';
 import { startReceiver, type FetchApp, type RunningReceiver } from '../transports/http/receiver-server.ts';
 import type { InboundRequest, InboundResult } from '../inbound/types.ts';
 import { readLimitedStream, type BodyRead } from '../transports/http/read-limited-body.ts';
@@ -18,7 +18,7 @@ import { liveRateLimit } from './live-rate-limit.ts';
 import { healthFeatures } from './node-fleet.ts';
 import { createNodeInbound } from './node-inbound.ts';
 
-export type { BodyRead, FetchApp, ReceiverApp, RunningReceiver };
+export type { BodyRead, FetchApp, ReceiverApp, ReceiverEnv, RunningReceiver };
 /** Reads a request body up to a byte limit without buffering more (for the daemon's other listeners). */
 export { readLimitedStream };
 

@@ -79,7 +79,7 @@ function optionsOf(node: MeshNode): InboundOptions {
  * A message that carries `session.key` also joins its collaborative session. Both are synchronous,
  * store-only and never throw (each does its work in a nested transaction).
  */
-function conversationObserver(node: MeshNode): InboundObserver {
+export function conversationObserver(node: MeshNode): InboundObserver {
   return {
     accepted(message) {
       // Relay-election announcements are the fleet's (fleet/fleet-service.ts), never a conversation's.

@@ -6,9 +6,11 @@
  *   encryption   "aes-256-cbc" (bash peers, default) | "aes-256-gcm" (MESH-TS peers)
  *   publicKey    the peer's Ed25519 public key (base64 of 32 raw bytes)
  *   hookBasePath default "/hooks"
- *   transport    "http" (default) | "nats": reached over the fleet's NATS JetStream (docs/nats.md); a
- *                NATS peer needs no ip/url (its address is its name on the bus) and must sign
- *                (hmac or ed25519): anyone who may publish on the bus could otherwise speak for it
+ *   transport    "http" (default; "hook" is the same) | "nats": reached over the fleet's NATS JetStream
+ *                (docs/nats.md); a NATS peer needs no ip/url (its address is its name on the bus) and
+ *                must sign (hmac or ed25519): anyone who may publish on the bus could otherwise speak
+ *                for it | "a2a": an A2A 1.0 agent; `url` is its JSON-RPC endpoint, `token` its bearer
+ *                token (docs/a2a.md)
  * Unknown fields are kept when the file is rewritten. Invalid entries are skipped and reported in
  * `problems` rather than making the whole node unusable.
  */
@@ -95,7 +97,7 @@ function signingOf(v: unknown): SigningScheme | null {
 }
 
 /** Unset: bash's scheme for HTTP peers (any may be a bash node); GCM for NATS peers (all are MESH-TS). */
-function encryptionOf(v: unknown, transport: 'http' | 'nats'): EncryptionScheme | null {
+function encryptionOf(v: unknown, transport: 'http' | 'nats' | 'a2a'): EncryptionScheme | null {
   if (v === undefined) return transport === 'nats' ? 'aes-256-gcm' : 'aes-256-cbc';
   if (v === 'aes-256-cbc' || v === 'aes-256-gcm' || v === 'none') return v;
   return null;
@@ -104,8 +106,8 @@ function encryptionOf(v: unknown, transport: 'http' | 'nats'): EncryptionScheme 
 /** Converts one registry entry to a PeerConfig, or returns a problem description. */
 export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | string {
   if (!isValidAgentName(name)) return `agent "${name}": invalid name`;
-  const transport = e['transport'] === undefined ? 'http' : e['transport'];
-  if (transport !== 'http' && transport !== 'nats') return `agent "${name}": transport must be "http" or "nats"`;
+  const transport = e['transport'] === undefined || e['transport'] === 'hook' ? 'http' : e['transport'];
+  if (transport !== 'http' && transport !== 'nats' && transport !== 'a2a') return `agent "${name}": transport must be "http", "nats" or "a2a"`;
   let baseUrl: string;
   if (transport === 'nats') {
     baseUrl = natsPeerUrl(name);
@@ -134,6 +136,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
   if (publicKey !== null && !isEd25519PublicKey(publicKey)) return `agent "${name}": publicKey must be the base64 of a 32-byte Ed25519 key (44 characters)`;
   if (signing === 'ed25519' && publicKey === null) return `agent "${name}": signing "ed25519" needs "publicKey"`;
   if (transport === 'nats' && signing === 'none') return `agent "${name}": transport "nats" needs signing "hmac" or "ed25519" (the bus does not authenticate senders)`;
+  if (transport === 'a2a' && typeof e['url'] !== 'string') return `agent "${name}": transport "a2a" needs "url" (the A2A JSON-RPC endpoint)`;
   const hookBasePath = typeof e['hookBasePath'] === 'string' ? e['hookBasePath'].replace(/\/+$/, '') : '/hooks';
   return {
     name,
@@ -144,7 +147,7 @@ export function peerFromEntry(name: string, e: RegistryEntry): PeerConfig | stri
     encryption,
     publicKey,
     hookBasePath: hookBasePath.startsWith('/') ? hookBasePath : `/${hookBasePath}`,
-    ...(transport === 'nats' ? { transport } : {}),
+    ...(transport === 'http' ? {} : { transport }),
   };
 }
 

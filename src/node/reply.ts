@@ -10,6 +10,7 @@ import { getField, type JsonValue } from '../protocol/json.ts';
 import type { InboxMessage } from '../ports/store.ts';
 import type { MeshNode } from './mesh-node.ts';
 import { inboundOf } from './node-inbound.ts';
+import { a2aTaskOfRequest, completeA2ATask } from './a2a/a2a-tasks.ts';
 import { sendMessage, type SendInput, type TargetResult } from './send-message.ts';
 
 /** Resolves `<original-envelope|message-id>` to a verified inbox message. */
@@ -49,6 +50,12 @@ export async function replyToMessage(
   body: string,
   extra: Partial<Omit<SendInput, 'target' | 'type' | 'body' | 'correlationId'>> = {},
 ): Promise<TargetResult[]> {
+  // A request that came from an A2A client is answered by completing its task (docs/a2a.md).
+  const task = a2aTaskOfRequest(node, original.id);
+  if (task !== null) {
+    const done = completeA2ATask(node, task, body);
+    return [{ peer: original.from, id: done.id, status: 'delivered', attempts: 0, reason: 'a2a task completed' }];
+  }
   const replyContext = getField(parseOrdered(original.envelope), 'replyContext') ?? null;
   return sendMessage(node, {
     ...extra,

@@ -5,7 +5,7 @@
 export type SigningScheme = 'none' | 'hmac' | 'ed25519';
 export type EncryptionScheme = 'none' | 'aes-256-cbc' | 'aes-256-gcm';
 /** How messages reach a peer: HTTP hooks (bash nodes, gateways, MESH-TS nodes) or NATS JetStream. */
-export type PeerTransport = 'http' | 'nats';
+export type PeerTransport = 'http' | 'nats' | 'a2a';
 
 export interface PeerConfig {
   name: string;
@@ -23,8 +23,10 @@ export interface PeerConfig {
   /** Hook base path on the peer, default /hooks. */
   hookBasePath: string;
   /**
-   * How it is reached (absent: http). A NATS peer's baseUrl is `nats:<name>` and names no server:
-   * the node's own `nats` configuration says which servers carry the fleet.
+   * How it is reached (absent: http, MESH and OpenClaw webhooks). A NATS peer's baseUrl is
+   * `nats:<name>` and names no server: the node's own `nats` configuration says which servers carry
+   * the fleet. An `a2a` peer is an A2A 1.0 agent: `baseUrl` is its JSON-RPC endpoint, `token` its
+   * bearer token (docs/a2a.md).
    */
   transport?: PeerTransport;
 }

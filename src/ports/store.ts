@@ -7,6 +7,7 @@
  * and may be nested (inner calls join the outer transaction). Methods never throw for "not found":
  * they return null/false.
  */
+import type { A2ATaskRepo } from './a2a-tasks.ts';
 import type { AlertDecision, IncidentResolution } from '../protocol/alerts.ts';
 import type { JsonValue } from '../protocol/json.ts';
 import type { ConversationRepo } from './conversation-repo.ts';
@@ -201,6 +202,12 @@ export interface InboxRepo {
    * reset, the last error kept until the next outcome. False if it is missing or not 'failed'.
    */
   retryDelivery(id: string, now: number): boolean;
+  /**
+   * Withdraws a message the agent has not got yet (an A2A CancelTask): a pending hand-off not leased
+   * at `now` ends 'failed' with `reason`; an inbox-only message not read yet is marked read. False
+   * (nothing changed) when the agent may already have it: handed off, being handed off, or read.
+   */
+  withdraw(id: string, now: number, reason: string): boolean;
   /**
    * Records the de-duplication decision of an alert message, once: false (nothing changed) when the
    * message is missing or already has one, so a retried hand-off keeps its first decision.
@@ -449,6 +456,8 @@ export interface Store {
   readonly incidents: IncidentRepo;
   readonly sessions: SessionRepo;
   readonly events: EventLog;
+  /** A2A tasks this node serves (ports/a2a-tasks.ts). */
+  readonly a2aTasks: A2ATaskRepo;
   transaction<T>(fn: () => T): T;
   /**
    * Runs `fn` after the current (outermost) transaction commits, or at once outside a transaction;

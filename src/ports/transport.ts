@@ -14,6 +14,8 @@ export interface OutboundRequest {
   headers?: Readonly<Record<string, string>>;
   timeoutMs: number;
   connectTimeoutMs?: number;
+  /** `a2a`: `body` is the bare envelope for an A2A peer's JSON-RPC endpoint (the node's transport converts it). */
+  binding?: 'hook' | 'a2a';
 }
 
 export interface TransportResult {
@@ -26,6 +28,18 @@ export interface TransportResult {
   /** First bytes of the response body (for error reports; never contains our secrets). */
   bodySnippet: string;
   elapsedMs: number;
+  /** An A2A peer's task for the message (binding `a2a`, when it answered with one). */
+  a2aTask?: RemoteA2ATask;
+}
+
+/** What a MESH node needs of a task on another A2A server: enough to follow it and read its answer. */
+export interface RemoteA2ATask {
+  id: string;
+  contextId: string;
+  /** A2A TaskState name, e.g. TASK_STATE_WORKING. */
+  state: string;
+  /** The text of its artifacts (or of its status message when it has none), once it has any. */
+  text: string | null;
 }
 
 export interface Transport {

@@ -21,8 +21,10 @@ export type MeshEvent =
   | { type: 'message.hand_off_failed'; id: string; adapter: string; error: string; permanent: boolean }
   /** An alert de-duplicated to `suppressed` (fleet.dedupAlerts): done without waking the agent. */
   | { type: 'message.hand_off_suppressed'; id: string; incidentId: string | null }
-  /** A received message was acknowledged (marked read) through the local API. */
+  /** A received message was acknowledged (marked read): API, CLI, SDK, MCP or a request's answer. */
   | { type: 'message.read'; id: string }
+  /** An A2A task this node serves changed state (docs/a2a.md); `messageId` is the MESH request's id. */
+  | { type: 'a2a.task'; taskId: string; client: string; state: string; messageId: string }
   | { type: 'circuit.opened'; peer: string; until: number }
   | { type: 'circuit.half_opened'; peer: string }
   | { type: 'circuit.closed'; peer: string }

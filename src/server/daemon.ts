@@ -11,6 +11,7 @@ import { createNodeApp, startNodeServer } from '../node/node-http.ts';
 import { acquireServeLock } from '../node/serve-lock.ts';
 import { isMeshError, MeshErrorCode } from '../protocol/errors.ts';
 import type { RunningApi } from './api/api-server.ts';
+import { mountA2ARoutes, type A2ARoutes } from './a2a/a2a-routes.ts';
 
 type RunningNats = { stop(): Promise<void> } | null;
 
@@ -73,9 +74,12 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
   let apiSkipped: string | null = null;
   // The daemon's NATS connection retries until a server answers and then reconnects for ever.
   if (node.config.nats !== null) node.keepNatsConnected();
+  let a2a: A2ARoutes | null = null;
   try {
     void node.store; // open (and migrate) the database before accepting traffic
     const app = createNodeApp(node, o.version, { onAccepted: () => background?.kickHandOff(), onForwarded: () => background?.kickOutbox() });
+    // A2A 1.0 (docs/a2a.md) shares the hooks listener; its routes answer 404 while a2a.enabled is off.
+    a2a = mountA2ARoutes(app, node, { version: o.version, onAccepted: () => background?.kickHandOff() });
     server = await startNodeServer(app, o.host, o.port);
     if (o.api) {
       try {
@@ -110,6 +114,7 @@ export async function startDaemon(node: MeshNode, o: DaemonOptions): Promise<Run
     stop: () => (stopping ??= (async () => {
       node.logger.info('mesh serve stopping');
       await api?.close();
+      a2a?.close();
       await Promise.all([server.close(), nats?.stop()]);
       await background?.stop();
       await node.close();

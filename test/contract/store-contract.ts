@@ -6,6 +6,7 @@
  * removes whatever it created.
  */
 import { describe } from 'node:test';
+import { a2aTaskContract } from './a2a-task-contract.ts';
 import { conversationContract } from './conversation-contract.ts';
 import { deadLetterContract } from './dead-letter-contract.ts';
 import { inboxContract } from './inbox-contract.ts';
@@ -26,5 +27,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     conversationContract(makeStore);
     sessionEventContract(makeStore);
     transactionContract(makeStore);
+    a2aTaskContract(makeStore);
   });
 }

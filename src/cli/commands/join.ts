@@ -6,6 +6,7 @@ import { probePeer, type ProbeResult } from '../../node/probe.ts';
 import { newHookToken } from '../../node/init-home.ts';
 import { peerFromEntry, readRegistryFile, type RegistryEntry } from '../../node/registry.ts';
 import { updateRegistry } from '../../node/registry-edit.ts';
+import { a2aPeerEntry, cardUrlOf } from '../../node/a2a/a2a-join.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { assertAgentName, isBashCompatibleName } from '../../protocol/names.ts';
 import { flag, str, type CliContext, type CommandSpec } from '../command.ts';
@@ -54,6 +55,7 @@ export const command: CommandSpec = {
     'join <name> <ip> [port] [token] [--signing hmac|ed25519|none] [--encryption cbc|gcm] [--public-key <b64>] [--role <r>]',
     'join <name> --url <http://host:port> [token] [...]',
     'join <name> --nats --public-key <b64> | --signing hmac   (a peer on this node\'s NATS fleet)',
+    'join <name> --a2a <agent card URL> [token]',
     'join --show',
   ],
   description:
@@ -68,6 +70,7 @@ export const command: CommandSpec = {
   options: {
     show: { type: 'boolean', description: 'print the command that adds THIS node on a peer (includes the token)' },
     url: { type: 'string', placeholder: 'url', description: 'base URL of the peer instead of <ip> [port]' },
+    a2a: { type: 'string', placeholder: 'card-url', description: 'an A2A 1.0 agent: read its Agent Card, reach it over A2A JSON-RPC (token: its bearer token)' },
     signing: { type: 'string', placeholder: 'scheme', description: 'hmac, ed25519 or none (default: keep, or none)' },
     encryption: { type: 'string', placeholder: 'scheme', description: 'cbc (bash peers, default) or gcm (MESH-TS peers)' },
     'public-key': { type: 'string', placeholder: 'b64', description: 'the peer\'s Ed25519 public key (from its `mesh init`)' },
@@ -75,7 +78,10 @@ export const command: CommandSpec = {
     'no-probe': { type: 'boolean', description: 'do not check that the peer answers' },
     nats: { type: 'boolean', description: 'the peer is reached over this node\'s NATS fleet, not HTTP' },
   },
-  examples: ['mesh join beta 10.0.0.12 18790 mesh-0123abcd…', 'mesh join beta --url http://127.0.0.1:18791 TOKEN --signing hmac', 'mesh join gamma --nats --public-key MCow…=', 'mesh join --show'],
+  examples: [
+    'mesh join beta 10.0.0.12 18790 mesh-0123abcd…', 'mesh join beta --url http://127.0.0.1:18791 TOKEN --signing hmac',
+    'mesh join gamma --nats --public-key MCow…=', 'mesh join helper --a2a http://127.0.0.1:18789 A2A_TOKEN', 'mesh join --show',
+  ],
   async run(ctx, args) {
     const { out } = ctx;
     const { file, self, home, configFile } = homeAndSelf(ctx);
@@ -102,6 +108,25 @@ export const command: CommandSpec = {
     const [nameArg, ip, portArg, tokenArg] = args.positionals;
     const name = assertAgentName(nameArg, 'peer name');
     if (name === self) throw new MeshError(MeshErrorCode.InvalidArgument, `"${name}" is this node; use mesh init to change its own entry`);
+    const a2a = str(args, 'a2a');
+    if (a2a !== undefined) {
+      const cardUrl = cardUrlOf(a2a);
+      const bearer = ip ?? null; // with --a2a the first extra positional is the token
+      const prevEntry = readRegistryFile(file).agents[name] ?? {};
+      const { entry, cardName } = await a2aPeerEntry(cardUrl, bearer, prevEntry);
+      entry['role'] = str(args, 'role') ?? entry['role'] ?? 'peer';
+      const checked = peerFromEntry(name, entry);
+      if (typeof checked === 'string') throw new MeshError(MeshErrorCode.InvalidArgument, checked);
+      updateRegistry(file, (r) => {
+        r.agents[name] = entry;
+      });
+      if (out.json) out.data({ ok: true, agent: name, transport: 'a2a', endpoint: checked.baseUrl, card: cardUrl, cardName, token: checked.token !== null });
+      else {
+        out.line(`${out.style('green', '✓')} ${Object.keys(prevEntry).length > 0 ? 'updated' : 'added'} ${name} → A2A agent "${cardName}" at ${checked.baseUrl}`);
+        if (checked.token === null) out.warn('no token given: most A2A agents need one (mesh join <name> --a2a <url> <token>)');
+      }
+      return ExitCode.Ok;
+    }
     const url = str(args, 'url');
     const nats = flag(args, 'nats');
     if (nats && (url !== undefined || ip !== undefined)) {

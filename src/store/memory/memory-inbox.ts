@@ -99,6 +99,20 @@ export class MemoryInboxRepo implements InboxRepo {
     return true;
   }
 
+  withdraw(id: string, now: number, reason: string): boolean {
+    const m = this.#rows.get(id);
+    if (m === undefined) return false;
+    if (m.deliveryState === 'pending' && m.leaseUntil <= now) {
+      this.#rows.set(id, { ...m, deliveryState: 'failed', deliveryError: reason, leaseUntil: 0 });
+      return true;
+    }
+    if (m.deliveryState === 'none' && m.readAt === null) {
+      this.#rows.set(id, { ...m, readAt: now });
+      return true;
+    }
+    return false;
+  }
+
   setAlertTriage(id: string, decision: AlertDecision, incidentId: string | null): boolean {
     const m = this.#rows.get(id);
     if (m === undefined || m.alertDecision !== null) return false;

@@ -3,6 +3,8 @@ import type {
   BreakerRecord, ConversationRecord, ConversationRequestRecord, DeadLetter, IncidentRecord, InboxMessage, MeshEventRecord,
   OutboxMessage, PeerHealth, ResponseRecord, RoundRecord, SessionRecord, Store,
 } from '../../ports/store.ts';
+import type { A2ATaskEvent, A2ATaskRecord, RemoteTaskRecord } from '../../ports/a2a-tasks.ts';
+import { MemoryA2ATaskRepo } from './memory-a2a-tasks.ts';
 import { MemoryConversationRepo } from './memory-conversations.ts';
 import { MemoryEventLog, MemorySessionRepo } from './memory-sessions.ts';
 import type { StoredSessionMessage } from './memory-sessions.ts';
@@ -39,6 +41,7 @@ export function createMemoryStore(): Store {
     incidents: new MemoryIncidentRepo(table<IncidentRecord>()),
     sessions: new MemorySessionRepo(table<SessionRecord>(), table<StoredSessionMessage>(), new MemCounter(journal)),
     events: new MemoryEventLog(table<MeshEventRecord>(), new MemCounter(journal)),
+    a2aTasks: new MemoryA2ATaskRepo(table<A2ATaskRecord>(), table<A2ATaskEvent>(), new MemCounter(journal), table<RemoteTaskRecord>()),
     transaction: (fn) => journal.run(fn),
     afterCommit: (fn) => journal.afterCommit(fn),
     close: () => {

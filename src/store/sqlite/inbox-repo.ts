@@ -143,6 +143,14 @@ export class SqliteInboxRepo implements InboxRepo {
       now, id)) > 0;
   }
 
+  withdraw(id: string, now: number, reason: string): boolean {
+    const db = this.#db;
+    return db.transaction(() => db.run(
+      `UPDATE inbox SET delivery_state = 'failed', delivery_error = ?, lease_until = 0
+         WHERE id = ? AND delivery_state = 'pending' AND lease_until <= ?`, reason, id, now) > 0
+      || db.run(`UPDATE inbox SET read_at = ? WHERE id = ? AND delivery_state = 'none' AND read_at IS NULL`, now, id) > 0);
+  }
+
   setAlertTriage(id: string, decision: AlertDecision, incidentId: string | null): boolean {
     const db = this.#db;
     return db.transaction(() => db.run(

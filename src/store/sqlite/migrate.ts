@@ -4,6 +4,7 @@ import { migration0002SealedAttachments } from './migrations/0002-sealed-attachm
 import { migration0003Conversations } from './migrations/0003-conversations.ts';
 import { migration0004Incidents } from './migrations/0004-incidents.ts';
 import { migration0005Fleet } from './migrations/0005-fleet.ts';
+import { migration0006A2aTasks } from './migrations/0006-a2a-tasks.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
 export interface Migration {
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'conversations', sql: migration0003Conversations },
   { version: 4, name: 'incidents', sql: migration0004Incidents },
   { version: 5, name: 'fleet', sql: migration0005Fleet },
+  { version: 6, name: 'a2a-tasks', sql: migration0006A2aTasks },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -11,6 +11,7 @@ import { SqliteEventLog } from './event-log.ts';
 import { SqliteInboxRepo } from './inbox-repo.ts';
 import { SqliteIncidentRepo } from './incident-repo.ts';
 import { SqliteKeyValueRepo } from './kv-repo.ts';
+import { SqliteA2ATaskRepo } from './a2a-task-repo.ts';
 import { migrate } from './migrate.ts';
 import { openReadOnlyDb } from './open-read-only.ts';
 import { SqliteNonceRepo } from './nonce-repo.ts';
@@ -89,6 +90,7 @@ function storeOver(db: SqliteDb): Store {
     breakers: new SqliteBreakerRepo(db),
     peers: new SqlitePeerHealthRepo(db),
     kv: new SqliteKeyValueRepo(db),
+    a2aTasks: new SqliteA2ATaskRepo(db),
     conversations: new SqliteConversationRepo(db),
     incidents: new SqliteIncidentRepo(db),
     sessions: new SqliteSessionRepo(db),
