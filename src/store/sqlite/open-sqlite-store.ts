@@ -17,7 +17,7 @@ import { SqliteNonceRepo } from './nonce-repo.ts';
 import { SqliteOutboxRepo } from './outbox-repo.ts';
 import { SqlitePeerHealthRepo } from './peer-health-repo.ts';
 import { SqliteSessionRepo } from './session-repo.ts';
-import { SqliteDb } from './sqlite-db.ts';
+import { SqliteDb, type SyncMode } from './sqlite-db.ts';
 import { isSqliteBusy, translateSqliteError } from './sqlite-errors.ts';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -35,7 +35,16 @@ export interface SqliteStoreOptions {
    * migrated, and every write fails. SCHEMA_TOO_OLD when the schema would need an upgrade.
    */
   readonly readOnly?: boolean;
+  /**
+   * PRAGMA synchronous (default 'full'): with 'full' a commit that returned is on disk and survives
+   * a power loss; 'normal' and 'off' only survive a crash of the process (see README "Delivery
+   * guarantees"). Transactions opened with `durable: false` skip the fsync under 'full' too.
+   */
+  readonly synchronous?: SyncMode;
 }
+
+export const DEFAULT_SYNC_MODE: SyncMode = 'full';
+const SYNC_PRAGMA: Record<SyncMode, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
 
 /**
  * Opens (creating if needed, mode 600) the node's database and brings its schema up to date, or with
@@ -48,7 +57,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new MeshError(MeshErrorCode.InvalidArgument, `busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
   }
-  return storeOver(options.readOnly === true ? openForReading(path, busyTimeoutMs) : openForWriting(path, busyTimeoutMs, options.maxPageCount));
+  const sync = options.synchronous ?? DEFAULT_SYNC_MODE;
+  if (!Object.hasOwn(SYNC_PRAGMA, sync)) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `synchronous must be one of ${Object.keys(SYNC_PRAGMA).join(', ')}`);
+  }
+  return storeOver(options.readOnly === true ? openForReading(path, busyTimeoutMs) : openForWriting(path, busyTimeoutMs, options.maxPageCount, sync));
 }
 
 function openForReading(path: string, busyTimeoutMs: number): SqliteDb {
@@ -59,7 +72,7 @@ function openForReading(path: string, busyTimeoutMs: number): SqliteDb {
   }
 }
 
-function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: number | undefined): SqliteDb {
+function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: number | undefined, sync: SyncMode): SqliteDb {
   if (path !== ':memory:') createPrivateFile(path);
   let raw: DatabaseSync;
   try {
@@ -67,9 +80,9 @@ function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: numbe
   } catch (e) {
     throw storeFailed(path, e);
   }
-  const db = new SqliteDb(raw, path);
+  const db = new SqliteDb(raw, path, sync);
   try {
-    configure(db, busyTimeoutMs);
+    configure(db, busyTimeoutMs, sync);
     migrate(db, path);
     if (maxPageCount !== undefined) capPages(db, maxPageCount);
   } catch (e) {
@@ -93,7 +106,7 @@ function storeOver(db: SqliteDb): Store {
     incidents: new SqliteIncidentRepo(db),
     sessions: new SqliteSessionRepo(db),
     events: new SqliteEventLog(db),
-    transaction: (fn) => db.transaction(fn),
+    transaction: (fn, options) => db.transaction(fn, options),
     afterCommit: (fn) => db.afterCommit(fn),
     close: () => db.close(),
   };
@@ -109,7 +122,7 @@ function createPrivateFile(path: string): void {
   }
 }
 
-function configure(db: SqliteDb, busyTimeoutMs: number): void {
+function configure(db: SqliteDb, busyTimeoutMs: number, sync: SyncMode): void {
   // Switching a fresh file to WAL needs a moment of exclusive access; when several processes open
   // the same new file at once, one may be refused without the busy handler being consulted.
   const deadline = Date.now() + busyTimeoutMs;
@@ -122,7 +135,8 @@ function configure(db: SqliteDb, busyTimeoutMs: number): void {
       sleepSync(delayMs);
     }
   }
-  db.raw.exec('PRAGMA synchronous = NORMAL');
+  // WAL + FULL: every durable commit fsyncs the WAL before it returns (see SqliteStoreOptions.synchronous).
+  db.raw.exec(`PRAGMA synchronous = ${SYNC_PRAGMA[sync]}`);
   db.raw.exec('PRAGMA foreign_keys = ON');
   db.raw.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
 }
