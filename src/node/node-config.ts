@@ -22,6 +22,12 @@ export const DEFAULT_API_EVENT_STREAM_BUFFER_BYTES = 1024 * 1024;
 export const DEFAULT_API_EVENT_STREAM_STALL_MS = 30_000;
 
 export type HandOffMode = 'inbox' | 'handler' | 'openclaw';
+/**
+ * How the store commits. 'full' (default): every commit that acknowledges something (a 202 to a
+ * peer, `mesh send`'s exit code) is fsynced first and survives a power loss. 'normal': commits skip
+ * the fsync; they survive a crash of the process but not of the machine (README "Delivery guarantees").
+ */
+export type StoreSyncMode = 'full' | 'normal';
 
 export interface NodeConfig {
   serve: {
@@ -64,6 +70,8 @@ export interface NodeConfig {
     enabled: boolean; host: string; port: number | null; requireToken: boolean; maxBodyBytes: number;
     maxEventStreams: number; eventStreamBufferBytes: number; eventStreamStallMs: number;
   };
+  /** Read when the database is opened (a change needs a restart of `mesh serve`). */
+  store: { synchronous: StoreSyncMode };
 }
 
 const FLEET_KEYS = [
@@ -114,6 +122,7 @@ export function defaultNodeConfig(): NodeConfig {
       maxEventStreams: DEFAULT_API_MAX_EVENT_STREAMS, eventStreamBufferBytes: DEFAULT_API_EVENT_STREAM_BUFFER_BYTES,
       eventStreamStallMs: DEFAULT_API_EVENT_STREAM_STALL_MS,
     },
+    store: { synchronous: 'full' },
   };
 }
 
@@ -176,7 +185,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const d = defaultNodeConfig();
   const r = new Reader(file);
   if (!isObj(raw)) throw new MeshError(MeshErrorCode.ConfigInvalid, `${file}: must be a JSON object`);
-  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', '$comment'];
+  const known = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'store', '$comment'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) r.fail(k, `one of the known sections (${known.join(', ')})`);
 
   const s = r.section(raw, 'serve', ['host', 'port', 'maxBodyBytes', 'rateLimitPerSecond', 'rateLimitBurst', 'addressRateLimitPerSecond', 'addressRateLimitBurst']);
@@ -194,6 +203,9 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     r.fail('brainSync.token', 'a non-empty string without spaces, or null');
   }
   const ap = r.section(raw, 'api', ['enabled', 'host', 'port', 'requireToken', 'maxBodyBytes', 'maxEventStreams', 'eventStreamBufferBytes', 'eventStreamStallMs']);
+  const st = r.section(raw, 'store', ['synchronous']);
+  const synchronous = r.str(st, 'store', 'synchronous', d.store.synchronous);
+  if (synchronous !== 'full' && synchronous !== 'normal') r.fail('store.synchronous', '"full" or "normal"');
   const hub = fl?.['hub'];
   if (hub !== undefined && hub !== null && (typeof hub !== 'string' || !isValidAgentName(hub))) r.fail('fleet.hub', 'an agent name or null');
   const relay = fl?.['relay'];
@@ -288,6 +300,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
       eventStreamBufferBytes: r.int(ap, 'api', 'eventStreamBufferBytes', d.api.eventStreamBufferBytes, 4096, 256 * 1024 * 1024),
       eventStreamStallMs: r.int(ap, 'api', 'eventStreamStallMs', d.api.eventStreamStallMs, 100, 3_600_000),
     },
+    store: { synchronous: synchronous as StoreSyncMode },
   };
   if (cfg.fleet.incidentQuietResolveMs < cfg.fleet.dedupWindowMs) {
     r.fail('fleet.incidentQuietResolveMs', `at least fleet.dedupWindowMs (${cfg.fleet.dedupWindowMs})`);
