@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeRun, freePort, runMesh, spawnDaemon, type CliResult, type DaemonProcess, type RunOptions } from './mesh-process.ts';
+import { describeRun, freePort, runMesh, spawnDaemon, type CliResult, type CommandWrapper, type DaemonProcess, type RunOptions } from './mesh-process.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -125,13 +125,14 @@ export class ClusterNode {
 
   /**
    * Starts `mesh serve` on this node's port; env MESH_HANDLER=<handler> when given. `api: true` starts
-   * the local API on a free port (`daemon.apiUrl`); otherwise it is off.
+   * the local API on a free port (`daemon.apiUrl`); otherwise it is off. `wrap` runs it under another
+   * command (e.g. strace; stop() signals the whole process group).
    */
-  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean } = {}): Promise<DaemonProcess> {
+  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
     if (this.daemon?.running) throw new Error(`${this.name}: mesh serve is already running`);
     const env = { ...opts.env, ...(opts.handler ? { MESH_HANDLER: opts.handler } : {}) };
     const args = ['--home', this.home, '--port', String(this.port), ...(opts.api === true ? ['--api-port', '0'] : [])];
-    this.daemon = await spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    this.daemon = await spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.wrap ? { wrap: opts.wrap } : {}) });
     return this.daemon;
   }
 
