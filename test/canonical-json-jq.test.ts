@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { parseOrdered, serializeJq } from '../src/protocol/canonical-json.ts';
 import { isMeshError } from '../src/protocol/errors.ts';
 import { jsonDocumentText } from './canonical-json-arbitraries.ts';
+import { CHILD_PROCESS_TIMEOUT_MS } from './support/timeouts.ts';
 
 const DOCS = 5000;
 
@@ -23,8 +24,11 @@ interface Case {
 }
 const cases = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/canonical/cases.json'), 'utf8')) as Case[];
 
+/** Every jq run is bounded: a hung one is killed instead of freezing this (synchronous) test. */
+const BOUNDED = { timeout: CHILD_PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' } as const;
+
 function requireJq16(): void {
-  const r = spawnSync('jq', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync('jq', ['--version'], { encoding: 'utf8', ...BOUNDED });
   if (r.error !== undefined) {
     assert.fail(`jq is required for the canonical JSON tests (reference implementation): ${r.error.message}. Install jq 1.6 (apt-get install jq).`);
   }
@@ -73,7 +77,7 @@ describe('canonical JSON matches jq 1.6', () => {
 
   test('golden fixtures: the installed jq still produces the recorded output', () => {
     const accepted = cases.filter((c) => c.jq !== null);
-    const stream = spawnSync('jq', ['-c', '.'], { input: accepted.map((c) => c.input).join('\n') });
+    const stream = spawnSync('jq', ['-c', '.'], { input: accepted.map((c) => c.input).join('\n'), ...BOUNDED });
     assert.equal(stream.status, 0, `jq rejected a recorded accepted case: ${stream.stderr.toString('utf8')}`);
     const lines = stream.stdout.toString('utf8').split('\n');
     const failures: string[] = [];
@@ -81,7 +85,7 @@ describe('canonical JSON matches jq 1.6', () => {
       if (lines[i] !== c.jq) failures.push(`${c.name}: recorded ${show(String(c.jq))}, jq now gives ${show(String(lines[i]))}`);
     });
     for (const c of cases.filter((x) => x.jq === null)) {
-      if (spawnSync('jq', ['-c', '.'], { input: c.input }).status === 0) failures.push(`${c.name}: jq now accepts it`);
+      if (spawnSync('jq', ['-c', '.'], { input: c.input, ...BOUNDED }).status === 0) failures.push(`${c.name}: jq now accepts it`);
     }
     assert.deepEqual(failures, []);
   });
@@ -96,7 +100,7 @@ describe('canonical JSON matches jq 1.6', () => {
     try {
       const file = join(dir, 'docs.json');
       writeFileSync(file, docs.join('\n') + '\n');
-      const r = spawnSync('jq', ['-c', '.', file], { maxBuffer: 256 * 1024 * 1024 });
+      const r = spawnSync('jq', ['-c', '.', file], { maxBuffer: 256 * 1024 * 1024, ...BOUNDED });
       if (r.status !== 0) {
         assert.fail(`jq rejected the generated stream (seed ${seed}): ${r.stderr.toString('utf8').slice(0, 500)}`);
       }
@@ -129,7 +133,7 @@ describe('canonical JSON matches jq 1.6', () => {
   });
 
   test('jq itself accepts a document with a duplicate key and keeps the first position (sanity)', () => {
-    const out = execFileSync('jq', ['-c', '.'], { input: '{"a":1,"b":2,"a":3}' }).toString('utf8');
+    const out = execFileSync('jq', ['-c', '.'], { input: '{"a":1,"b":2,"a":3}', ...BOUNDED }).toString('utf8');
     assert.equal(out, '{"a":3,"b":2}\n');
   });
 });

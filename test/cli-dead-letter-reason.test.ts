@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MeshCluster, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
+import { SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const REASON = 'client_error_403:signature_invalid';
 
-describe('dead letters record the receiver\'s reason code', { timeout: 120_000 }, () => {
+describe('dead letters record the receiver\'s reason code', { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
 

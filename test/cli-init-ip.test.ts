@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeRun, freePort, runMesh, spawnDaemon, type DaemonProcess } from './support/mesh-process.ts';
+import { HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const serveConfig = (home: string): { host: string; port: number } =>
   (JSON.parse(readFileSync(join(home, 'config', 'mesh.json'), 'utf8')) as { serve: { host: string; port: number } }).serve;
 
-describe('mesh init --ip decides where mesh serve listens', { timeout: 120_000 }, () => {
+describe('mesh init --ip decides where mesh serve listens', { timeout: SUITE_TIMEOUT_MS }, () => {
   const root = mkdtempSync(join(tmpdir(), 'mesh-init-ip-'));
   let daemon: DaemonProcess | undefined;
   after(async () => {
@@ -31,9 +32,9 @@ describe('mesh init --ip decides where mesh serve listens', { timeout: 120_000 }
     const show = await runMesh(['join', '--show', '--home', home]);
     assert.match(show.stdout, new RegExp(`mesh join alpha ::1 ${port} `));
 
-    daemon = await spawnDaemon(['--home', home], { timeoutMs: 60_000 });
+    daemon = await spawnDaemon(['--home', home]);
     assert.equal(daemon.url, `http://[::1]:${port}`);
-    const res = await fetch(`http://[::1]:${port}/health`, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`http://[::1]:${port}/health`, { signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
     await daemon.stop();

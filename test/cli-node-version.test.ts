@@ -13,10 +13,11 @@ import { after, before, describe, test } from 'node:test';
 import ts from 'typescript';
 import { BUILT_MESH_BIN, builtBinUnusable } from './support/built-cli.ts';
 import { REPO_ROOT } from './support/mesh-process.ts';
+import { CHILD_PROCESS_TIMEOUT_MS } from './support/timeouts.ts';
 
 function versionOf(nodeBin: string): string | null {
   try {
-    return execFileSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8', timeout: 30_000 }).trim();
+    return execFileSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8', timeout: CHILD_PROCESS_TIMEOUT_MS }).trim();
   } catch {
     return null;
   }
@@ -81,7 +82,7 @@ describe('mesh on an old Node.js', () => {
         entry = compileEntry(dir);
       }
       for (const args of [['--version'], ['inbox', '--json']]) {
-        const r: SpawnSyncReturns<string> = spawnSync(old.bin, [entry, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+        const r: SpawnSyncReturns<string> = spawnSync(old.bin, [entry, ...args], { encoding: 'utf8', timeout: CHILD_PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1' } });
         assert.equal(r.status, 1, `node ${old.version} ${entry} ${args.join(' ')}: exit 1\nstderr: ${r.stderr}`);
         assert.equal(r.stdout, '');
         assert.match(r.stderr, new RegExp(`^mesh needs Node\\.js ≥ 24\\.12 \\(found v${old.version.replaceAll('.', '\\.')} at `));

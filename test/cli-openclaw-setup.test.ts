@@ -4,16 +4,17 @@
  * then the login shell's PATH, which here holds an old `node` first. No MESH_HOME, a foreign HOME.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { describeRun, runMesh } from './support/mesh-process.ts';
+import { runToEnd } from './support/process-group.ts';
+import { CLI_RUN_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 interface ShellRun { code: number; stdout: string; stderr: string }
 
-describe('mesh openclaw setup gives the agent a working mesh', { timeout: 180_000 }, () => {
+describe('mesh openclaw setup gives the agent a working mesh', { timeout: SUITE_TIMEOUT_MS }, () => {
   const root = mkdtempSync(join(tmpdir(), 'mesh-oc-setup-'));
   const home = join(root, 'alpha');
   const workspace = join(root, 'workspace');
@@ -23,19 +24,16 @@ describe('mesh openclaw setup gives the agent a working mesh', { timeout: 180_00
   let pathPrepend: string[] = [];
 
   async function mesh(args: string[]): Promise<string> {
-    const r = await runMesh([...args, '--home', home], { timeoutMs: 60_000 });
+    const r = await runMesh([...args, '--home', home]);
     assert.equal(r.code, 0, describeRun(r));
     return r.stdout;
   }
 
   /** `sh -c <command>` with the exec PATH OpenClaw builds: pathPrepend first, then the shell's own. */
-  function agentShell(command: string): Promise<ShellRun> {
+  async function agentShell(command: string): Promise<ShellRun> {
     const PATH = [...pathPrepend, oldNodeDir, '/usr/local/bin', '/usr/bin', '/bin'].join(':');
-    return new Promise((resolve) => {
-      execFile('/bin/sh', ['-c', command], { env: { PATH, HOME: foreignHome, OPENCLAW_SHELL: 'exec' }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-      });
-    });
+    const r = await runToEnd('/bin/sh', ['-c', command], { env: { PATH, HOME: foreignHome, OPENCLAW_SHELL: 'exec' }, timeoutMs: CLI_RUN_TIMEOUT_MS });
+    return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
   }
 
   before(async () => {

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { layoutOf } from '../src/node/home.ts';
 import { makeHome } from './support/cli-harness.ts';
 import { describeRun, runMesh } from './support/mesh-process.ts';
+import { CLI_WAIT_RUN_TIMEOUT_MS, CLI_WAIT_SECONDS } from './support/timeouts.ts';
 
 /** A loopback peer answering its hook with statuses[i] for the i-th request (the last one after that). */
 async function scriptedPeer(statuses: number[]): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
@@ -37,11 +38,11 @@ test('send --wait-delivery: one progress line, then a final line per target', as
   const h = makeHome({ beta: beta.url, gamma: gamma.url });
   try {
     writeFileSync(layoutOf(h.home).configFile, JSON.stringify({ delivery: { retryDelaysMs: [0, 300, 300], breakerFailureThreshold: 10 } }));
-    const r = await runMesh(['send', 'beta,gamma', 'notification', 'hello', '--wait-delivery', '30', '--home', h.home], { timeoutMs: 60_000 });
+    const r = await runMesh(['send', 'beta,gamma', 'notification', 'hello', '--wait-delivery', String(CLI_WAIT_SECONDS), '--home', h.home], { timeoutMs: CLI_WAIT_RUN_TIMEOUT_MS });
     assert.equal(r.code, 11, `worst outcome: gamma dead-lettered\n${describeRun(r)}`);
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.filter((l) => /waiting/.test(l)).length, 1, `progress printed once\n${r.stderr}`);
-    assert.match(lines[0] ?? '', /^waiting up to 30s for 2 message\(s\) to be delivered: beta, gamma…$/);
+    assert.match(lines[0] ?? '', new RegExp(`^waiting up to ${CLI_WAIT_SECONDS}s for 2 message\\(s\\) to be delivered: beta, gamma…$`));
     const finals = lines.slice(1).sort();
     assert.equal(finals.length, 2, `then exactly one line per target\n${r.stderr}`);
     assert.match(finals[0] ?? '', /^✓ beta: delivered \(HTTP 202, attempt 2\) msg_\S+$/);
@@ -50,7 +51,7 @@ test('send --wait-delivery: one progress line, then a final line per target', as
     assert.equal(gamma.hits(), 3);
     assert.equal(r.stdout.trim().split('\n').length, 2, 'the two message ids on stdout');
 
-    const json = await runMesh(['send', 'beta', 'notification', 'again', '--wait-delivery', '30', '--json', '--home', h.home]);
+    const json = await runMesh(['send', 'beta', 'notification', 'again', '--wait-delivery', String(CLI_WAIT_SECONDS), '--json', '--home', h.home], { timeoutMs: CLI_WAIT_RUN_TIMEOUT_MS });
     assert.equal(json.code, 0, describeRun(json));
     assert.equal(json.stderr, '', 'no progress in --json mode');
     const doc = JSON.parse(json.stdout) as { results: { status: string; httpStatus: number }[] };

@@ -16,13 +16,17 @@ import { VECTOR_ENVELOPE_TEXT, VECTOR_KEY, VECTOR_SIGNATURE, testEnvelope } from
 import { parseOrdered, serializeJq } from '../src/protocol/canonical-json.ts';
 import { isMeshError } from '../src/protocol/errors.ts';
 import { jsonDocumentText } from './canonical-json-arbitraries.ts';
+import { CHILD_PROCESS_TIMEOUT_MS } from './support/timeouts.ts';
+
+/** Every helper process is bounded: a hung one is killed instead of freezing this (synchronous) test. */
+const BOUNDED = { timeout: CHILD_PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' } as const;
 
 const run = (cmd: string, args: string[], input: string | Buffer): Buffer =>
-  execFileSync(cmd, args, { input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
+  execFileSync(cmd, args, { input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024, ...BOUNDED });
 
 function requireTools(): void {
   for (const [cmd, arg] of [['jq', '--version'], ['openssl', 'version'], ['xxd', '-v'], ['base64', '--version']] as const) {
-    const r = spawnSync(cmd, [arg], { encoding: 'utf8' });
+    const r = spawnSync(cmd, [arg], { encoding: 'utf8', ...BOUNDED });
     if (r.error !== undefined) assert.fail(`${cmd} is required for the crypto interop tests: ${r.error.message}`);
   }
 }

@@ -15,13 +15,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MeshCluster } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
+import { CHILD_PROCESS_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const TMPFS_SIZE = '4m';
 
 function tryMount(dir: string): boolean {
   if (process.getuid?.() !== 0) return false;
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir], { stdio: 'ignore', timeout: 10_000 });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir], { stdio: 'ignore', timeout: CHILD_PROCESS_TIMEOUT_MS });
     return true;
   } catch {
     return false;
@@ -30,10 +31,10 @@ function tryMount(dir: string): boolean {
 
 function unmount(dir: string): void {
   try {
-    execFileSync('umount', [dir], { stdio: 'ignore', timeout: 10_000 });
+    execFileSync('umount', [dir], { stdio: 'ignore', timeout: CHILD_PROCESS_TIMEOUT_MS });
   } catch {
     // Still busy (a process we lost track of): detach it now, it goes when the last file closes.
-    execFileSync('umount', ['-l', dir], { stdio: 'ignore', timeout: 10_000 });
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore', timeout: CHILD_PROCESS_TIMEOUT_MS });
   }
 }
 
@@ -53,7 +54,7 @@ function fillUp(file: string): number {
   return written;
 }
 
-test('mesh serve on a full disk answers 507 storage_full, logs "disk full" with the database path, and the sender retries', { timeout: 180_000 }, async (t) => {
+test('mesh serve on a full disk answers 507 storage_full, logs "disk full" with the database path, and the sender retries', { timeout: SUITE_TIMEOUT_MS }, async (t) => {
   const probe = mkdtempSync(join(tmpdir(), 'mesh-tmpfs-probe-'));
   const canMount = tryMount(probe);
   if (canMount) unmount(probe);
@@ -77,13 +78,13 @@ test('mesh serve on a full disk answers 507 storage_full, logs "disk full" with 
     mounted = true;
     for (const name of readdirSync(saved)) cpSync(join(saved, name), join(dataDir, name), { recursive: true });
 
-    const daemon = await beta.serve({ timeoutMs: 60_000 });
+    const daemon = await beta.serve();
     const filler = join(dataDir, 'filler');
     fillUp(filler);
 
     const body = 'x'.repeat(100_000);
     const sent = await alpha.meshJson<{ results: { id: string; status: string; httpStatus?: number; error?: string }[] }>(
-      ['send', 'beta', 'notification', body], 10, { timeoutMs: 60_000 });
+      ['send', 'beta', 'notification', body], 10);
     const [r] = sent.results;
     assert.deepEqual([r?.status, r?.httpStatus, r?.error], ['queued', 507, 'http_507:storage_full'], JSON.stringify(sent));
 
@@ -95,12 +96,12 @@ test('mesh serve on a full disk answers 507 storage_full, logs "disk full" with 
 
     // Room again: alpha's retry (forced now instead of waiting for the back-off) is delivered.
     rmSync(filler);
-    const drained = await alpha.mesh(['queue', 'drain', 'beta', '--force'], { timeoutMs: 60_000 });
+    const drained = await alpha.mesh(['queue', 'drain', 'beta', '--force']);
     assert.equal(drained.code, 0, describeRun(drained));
     const inbox = await beta.inbox();
     assert.deepEqual(inbox.map((m) => [m.id, m.body.length]), [[r?.id, body.length]]);
   } finally {
-    if (beta.daemon?.running) await beta.daemon.stop(10_000);
+    if (beta.daemon?.running) await beta.daemon.stop();
     if (mounted) unmount(dataDir);
     await cluster.close();
   }

@@ -15,13 +15,12 @@ import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { MeshCluster } from './support/mesh-cluster.ts';
 import { describeRun, killGroup, type CommandWrapper } from './support/mesh-process.ts';
+import { CHILD_PROCESS_TIMEOUT_MS, CLI_RUN_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const TRACED = 'fdatasync,fsync,write,pwrite64,writev,pwritev,sendto,sendmsg,exit_group';
-const DAEMON_START_TIMEOUT_MS = 60_000;
-const SEND_TIMEOUT_MS = 60_000;
 
 function straceUnavailable(): string | null {
-  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=fsync', 'true'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=fsync', 'true'], { encoding: 'utf8', timeout: CHILD_PROCESS_TIMEOUT_MS });
   if (r.error) return 'strace is not installed (apt-get install strace)';
   if (r.status !== 0) return `strace cannot trace here: ${r.stderr.trim().split('\n')[0] ?? r.status}`;
   return null;
@@ -98,29 +97,29 @@ after(async () => {
   await Promise.all(clusters.map((c) => c.close()));
 });
 
-describe('durable before acknowledged (strace on real processes)', { skip: unavailable ?? false }, () => {
+describe('durable before acknowledged (strace on real processes)', { skip: unavailable ?? false, timeout: SUITE_TIMEOUT_MS }, () => {
   test('the receiver fsyncs the WAL before it writes a 202; the sender before it exits', async () => {
     const cluster = await MeshCluster.create({ agents: ['alpha', 'beta'] });
     clusters.push(cluster);
     const alpha = cluster.node('alpha');
     const beta = cluster.node('beta');
     const receiverTrace = cluster.path('beta.strace');
-    const daemon = await beta.serve({ wrap: underStrace(receiverTrace), timeoutMs: DAEMON_START_TIMEOUT_MS });
+    const daemon = await beta.serve({ wrap: underStrace(receiverTrace), timeoutMs: DAEMON_LISTEN_TIMEOUT_MS });
     // alpha's daemon keeps the database open, as on a real node: the CLI's close is then not the
     // last one and does not checkpoint (which would sync the WAL and hide a missing fsync).
-    await alpha.serve({ timeoutMs: DAEMON_START_TIMEOUT_MS });
+    await alpha.serve({ timeoutMs: DAEMON_LISTEN_TIMEOUT_MS });
     const senderTrace = cluster.path('alpha-send.strace');
     try {
       // One at a time, then several at once (they may share one group commit).
-      const first = await alpha.mesh(['send', 'beta', 'notification', 'one'], { wrap: underStrace(senderTrace), timeoutMs: SEND_TIMEOUT_MS });
+      const first = await alpha.mesh(['send', 'beta', 'notification', 'one'], { wrap: underStrace(senderTrace), timeoutMs: CLI_RUN_TIMEOUT_MS });
       assert.equal(first.code, 0, describeRun(first));
-      const burst = await Promise.all([2, 3, 4, 5].map((i) => alpha.mesh(['send', 'beta', 'notification', `msg ${i}`], { timeoutMs: SEND_TIMEOUT_MS })));
+      const burst = await Promise.all([2, 3, 4, 5].map((i) => alpha.mesh(['send', 'beta', 'notification', `msg ${i}`], { timeoutMs: CLI_RUN_TIMEOUT_MS })));
       for (const r of burst) assert.equal(r.code, 0, describeRun(r));
       assert.equal((await beta.inbox()).length, 5);
 
     } finally {
       killGroup(daemon.child, 'SIGTERM');
-      await daemon.stop(10_000);
+      await daemon.stop(DAEMON_STOP_TIMEOUT_MS);
     }
     const port = String(beta.port);
     const received = acknowledgements(readTrace(receiverTrace), (c) => c.fd.includes(`:${port}->`) && c.line.includes('HTTP/1.1 202'));
@@ -140,8 +139,8 @@ describe('durable before acknowledged (strace on real processes)', { skip: unava
     const trace = cluster.path('alpha-queued.strace');
     // beta is not running: the first attempt fails, the message stays in the outbox. alpha's daemon
     // runs (see above: the CLI's close must not be the last one).
-    await cluster.node('alpha').serve({ timeoutMs: DAEMON_START_TIMEOUT_MS });
-    const r = await cluster.node('alpha').mesh(['send', 'beta', 'notification', 'later'], { wrap: underStrace(trace), timeoutMs: SEND_TIMEOUT_MS });
+    await cluster.node('alpha').serve({ timeoutMs: DAEMON_LISTEN_TIMEOUT_MS });
+    const r = await cluster.node('alpha').mesh(['send', 'beta', 'notification', 'later'], { wrap: underStrace(trace), timeoutMs: CLI_RUN_TIMEOUT_MS });
     assert.equal(r.code, 10, describeRun(r));
     const sent = acknowledgements(readTrace(trace), isCliAnswer);
     assert.ok(sent.acks >= 2, 'the sender\'s output and exit are in its trace');

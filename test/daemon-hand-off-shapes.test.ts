@@ -18,9 +18,10 @@ import type { JsonValue } from '../src/protocol/json.ts';
 import { wireTimestamp } from '../src/protocol/time.ts';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 /** Generous for a loaded 2-core machine; a wedged message never gets there at all. */
-const HAND_OFF_WAIT_MS = 60_000;
+const HAND_OFF_WAIT_MS = BACKGROUND_WORK_TIMEOUT_MS;
 
 interface InboxRow {
   id: string;
@@ -29,7 +30,7 @@ interface InboxRow {
   deliveryError: string | null;
 }
 
-describe('mesh serve hands off every accepted envelope shape', { timeout: 240_000 }, () => {
+describe('mesh serve hands off every accepted envelope shape', { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
   let beta: ClusterNode;
@@ -83,7 +84,7 @@ describe('mesh serve hands off every accepted envelope shape', { timeout: 240_00
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${beta.token}` },
       body: wrapForHook(text),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS),
     });
     return { status: res.status, body: await res.text() };
   }

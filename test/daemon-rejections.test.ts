@@ -21,6 +21,7 @@ import { signEnvelopeHmac } from '../src/crypto/hmac.ts';
 import { attachSignature } from '../src/crypto/signature-format.ts';
 import { MeshCluster, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
+import { HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const MAX_BODY_BYTES = 4096;
 // Per-sender burst: alpha's bucket must hold every post of this file (about 27) at 1 token/s refill.
@@ -33,7 +34,7 @@ interface Answer {
   headers: Headers;
 }
 
-describe('mesh serve refuses what it must, over real HTTP', { timeout: 120_000 }, () => {
+describe('mesh serve refuses what it must, over real HTTP', { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
   let beta: ClusterNode;
@@ -80,7 +81,7 @@ describe('mesh serve refuses what it must, over real HTTP', { timeout: 120_000 }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = o.token === undefined ? beta.token : o.token;
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
-    const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) };
+    const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers, body, signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) };
     if (typeof body !== 'string') init.duplex = 'half';
     const res = await fetch(`${beta.url}/hooks/${o.sender ?? 'alpha'}${o.query ?? ''}`, init);
     return { status: res.status, body: (await res.json()) as Answer['body'], headers: res.headers };

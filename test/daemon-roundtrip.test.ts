@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MeshCluster, waitFor, type ClusterNode, type InboxView } from './support/mesh-cluster.ts';
 import { describeRun, freePort } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, CLI_WAIT_RUN_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const ID_RE = /^msg_[0-9a-f-]{36}$/;
 
@@ -15,7 +16,7 @@ function ids(stdout: string): string[] {
 }
 
 async function inboxMessage(node: ClusterNode, id: string): Promise<InboxView> {
-  return waitFor(`${id} in ${node.name}'s inbox`, 10_000, async () => (await node.inbox()).find((m) => m.id === id));
+  return waitFor(`${id} in ${node.name}'s inbox`, BACKGROUND_WORK_TIMEOUT_MS, async () => (await node.inbox()).find((m) => m.id === id));
 }
 
 /** The stored wire envelope of an inbox message (what travelled, before decryption). */
@@ -25,7 +26,7 @@ function storedEnvelope(node: ClusterNode, id: string): { payload: { body: strin
   return JSON.parse(row.envelope) as { payload: { body: string; encrypted?: boolean; subject: string }; signature?: string };
 }
 
-describe('mesh serve round trips between real daemons', { timeout: 180_000 }, () => {
+describe('mesh serve round trips between real daemons', { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
   let beta: ClusterNode;
@@ -120,7 +121,7 @@ describe('mesh serve round trips between real daemons', { timeout: 180_000 }, ()
   });
 
   test('mesh request --wait prints the answer of beta\'s MESH_HANDLER (here gamma\'s)', async () => {
-    const r = await alpha.mesh(['request', 'gamma', '6*7', '--wait', '20'], { timeoutMs: 30_000 });
+    const r = await alpha.mesh(['request', 'gamma', '6*7', '--wait', String(CLI_WAIT_SECONDS)], { timeoutMs: CLI_WAIT_RUN_TIMEOUT_MS });
     assert.equal(r.code, 0, describeRun(r));
     // An agent reads stdout as the answer: nothing else may be there; status lines go to stderr.
     assert.equal(r.stdout, '42 (for alpha, request id ok)\n');
@@ -128,7 +129,7 @@ describe('mesh serve round trips between real daemons', { timeout: 180_000 }, ()
     console.log(`# mesh request --wait answered in ${r.ms} ms (process start to exit)`);
 
     const json = await alpha.meshJson<{ ok: boolean; request: { id: string }; response: { from: string; body: string } }>(
-      ['request', 'gamma', '12*12', '--wait', '20'], 0, { timeoutMs: 30_000 });
+      ['request', 'gamma', '12*12', '--wait', String(CLI_WAIT_SECONDS)], 0, { timeoutMs: CLI_WAIT_RUN_TIMEOUT_MS });
     assert.equal(json.ok, true);
     assert.deepEqual([json.response.from, json.response.body], ['gamma', '144 (for alpha, request id ok)']);
     const stored = (await alpha.inbox()).find((m) => m.correlationId === json.request.id);

@@ -20,6 +20,7 @@ import { createDeliveryHarness, testPeer, type DeliveryHarness } from '../src/te
 import { ManualClock } from '../src/testing/manual-clock.ts';
 import { createHttpTransport } from '../src/transports/http/http-transport.ts';
 import { json, startLoopbackServer, type LoopbackServer } from './transports/loopback-server.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, CHILD_PROCESS_TIMEOUT_MS } from './support/timeouts.ts';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'mesh-delivery-'));
@@ -101,7 +102,11 @@ describe('delivery over HTTP with a SQLite outbox', () => {
       const cli = s.service();
       const daemon = s.service();
       const inFlight = cli.attempt(id);
-      for (let i = 0; i < 200 && s.server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      const deadline = performance.now() + BACKGROUND_WORK_TIMEOUT_MS;
+      while (s.server.requests.length === 0) {
+        assert.ok(performance.now() < deadline, 'the CLI\'s request reached the peer');
+        await new Promise((r) => setTimeout(r, 5));
+      }
       assert.equal((await daemon.attempt(id)).status, 'busy');
       assert.equal(await daemon.runDue(), 0);
       held.shift()?.();
@@ -166,7 +171,7 @@ describe('circuit breaker shared by processes', () => {
       store.close();`;
     const start = Date.now() + 1_500;
     const procs = Array.from({ length: 6 }, () =>
-      run(process.execPath, ['--input-type=module', '-e', child], { env: { ...process.env, DB: path, AT: String(at), START: String(start) }, timeout: 30_000 }));
+      run(process.execPath, ['--input-type=module', '-e', child], { env: { ...process.env, DB: path, AT: String(at), START: String(start) }, timeout: CHILD_PROCESS_TIMEOUT_MS }));
     const results = (await Promise.all(procs)).map((r) => JSON.parse(r.stdout) as { allowed: boolean; probe?: boolean });
     assert.equal(results.filter((r) => r.allowed).length, 1, JSON.stringify(results));
     assert.equal(results.filter((r) => r.probe === true).length, 1);

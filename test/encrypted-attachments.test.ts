@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 interface Coverage { body: boolean; attachments: boolean | 'none' }
 interface SendJson { ok: boolean; results: { peer: string; id: string; status: string; encrypted: Coverage }[] }
@@ -27,11 +28,11 @@ function wireEnvelope(node: ClusterNode, id: string): string {
 }
 
 async function shown(node: ClusterNode, id: string): Promise<ShowJson> {
-  await waitFor(`${id} in ${node.name}'s inbox`, 30_000, async () => (await node.inbox()).find((m) => m.id === id));
+  await waitFor(`${id} in ${node.name}'s inbox`, BACKGROUND_WORK_TIMEOUT_MS, async () => (await node.inbox()).find((m) => m.id === id));
   return node.meshJson<ShowJson>(['inbox', 'show', id]);
 }
 
-describe('--encrypt covers attachments, or says it does not', { timeout: 240_000 }, () => {
+describe('--encrypt covers attachments, or says it does not', { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
   let beta: ClusterNode;
@@ -95,14 +96,14 @@ describe('--encrypt covers attachments, or says it does not', { timeout: 240_000
     // The served file: alive for the message's TTL, fetched from alpha's daemon with nosniff.
     const expires = Date.parse(served?.expiresAt ?? '');
     assert.ok(expires >= sentAt + 900_000 - 1_000 && expires <= Date.now() + 900_000, `expiresAt ${served?.expiresAt} follows --ttl 900`);
-    const res = await fetch(served?.url ?? '', { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(served?.url ?? '', { signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(BIG));
 
     // beta's agent was handed the decrypted attachments too.
     const file = `${handedOff}-${r.id}.json`;
-    await waitFor('the hand-off to beta\'s handler', 30_000, () => (existsSync(file) ? true : undefined));
+    await waitFor('the hand-off to beta\'s handler', BACKGROUND_WORK_TIMEOUT_MS, () => (existsSync(file) ? true : undefined));
     const agentView = JSON.parse(readFileSync(file, 'utf8')) as { payload: { body: string; attachments: AttachmentView[] } };
     assert.equal(agentView.payload.body, 'figures attached');
     assert.deepEqual(agentView.payload.attachments.map((a) => a.filename), ['secret-plan.txt', 'big-figures.csv']);

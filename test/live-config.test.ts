@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun, runMesh } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const SENT = 0;
 const QUEUED = 10;
@@ -36,7 +37,7 @@ function publicKeyOf(home: string): string {
   return readFileSync(join(home, 'config', 'identity-ed25519.pub'), 'utf8').trim();
 }
 
-describe('a running daemon applies configuration changes to the next message', { timeout: 180_000 }, () => {
+describe('a running daemon applies configuration changes to the next message', { timeout: SUITE_TIMEOUT_MS }, () => {
   let cluster: MeshCluster;
   let alpha: ClusterNode;
   let beta: ClusterNode;
@@ -46,10 +47,11 @@ describe('a running daemon applies configuration changes to the next message', {
     cluster = await MeshCluster.create({
       agents: ['alpha', 'beta', 'gamma'],
       signing: false,
-      // Short retry delays so the worker's attempts come within the test's patience; a short circuit
-      // cool-down too: the daemon's health probes of a peer that is down open its circuit (breaker
-      // evidence), and a replay waits for the cool-down like any request.
-      config: { delivery: { retryDelaysMs: [0, 300, 600, 1000, 1000, 1000, 1000, 1000], breakerCooldownMs: 2_000 } },
+      // Short retry delays and circuit cool-down so the worker's attempts and a replay come within the
+      // test's patience (the daemon's health probes of a peer that is down open its circuit, and a
+      // replay waits for the cool-down like any request); enough attempts (a minute's worth) that
+      // none runs out before a slow CLI run.
+      config: { delivery: { retryDelaysMs: [0, 300, 600, ...Array<number>(60).fill(1000)], breakerCooldownMs: 1000 } },
     });
     alpha = cluster.node('alpha');
     beta = cluster.node('beta');
@@ -143,7 +145,7 @@ describe('a running daemon applies configuration changes to the next message', {
       writeFileSync(beta.configFile, '{"serve": {"port": "not a number"}}');
       const r = await send(alpha, 'beta', 'while the files are broken');
       assert.equal(r.code, SENT, r.out);
-      await waitFor('the refusals in the daemon log', 10_000, () =>
+      await waitFor('the refusals in the daemon log', BACKGROUND_WORK_TIMEOUT_MS, () =>
         /registry edit refused/.test(beta.daemon?.stderr ?? '') && /configuration edit refused/.test(beta.daemon?.stderr ?? '') ? true : undefined);
       assert.doesNotMatch(beta.daemon?.stderr ?? '', new RegExp(token), 'no token in the log');
     } finally {
@@ -173,7 +175,7 @@ describe('a running daemon applies configuration changes to the next message', {
     try {
       const r = await send(alpha, 'beta', 'handed to the new handler');
       assert.equal(r.code, SENT, r.out);
-      await waitFor('the handler to get the message', 15_000, () => {
+      await waitFor('the handler to get the message', BACKGROUND_WORK_TIMEOUT_MS, () => {
         try {
           return readFileSync(seen, 'utf8').includes('handed to the new handler') ? true : undefined;
         } catch {
@@ -193,13 +195,13 @@ describe('a running daemon applies configuration changes to the next message', {
       assert.equal(queued.code, QUEUED, queued.out);
       const removed = await alpha.mesh(['peer', 'remove', 'gamma']);
       assert.equal(removed.code, 0, describeRun(removed));
-      await waitFor('an unknown_peer dead letter on alpha', 20_000, () =>
+      await waitFor('an unknown_peer dead letter on alpha', BACKGROUND_WORK_TIMEOUT_MS, () =>
         alpha.count("SELECT count(*) AS n FROM dead_letters WHERE reason = 'unknown_peer' AND id = ?", queued.id) === 1 ? true : undefined);
 
       await gamma.serve();
       const rejoined = await alpha.mesh(['join', 'gamma', '127.0.0.1', String(gamma.port), gamma.token, '--no-probe']);
       assert.equal(rejoined.code, 0, describeRun(rejoined));
-      await waitFor('the replayed message in gamma\'s inbox', 30_000, async () =>
+      await waitFor('the replayed message in gamma\'s inbox', BACKGROUND_WORK_TIMEOUT_MS, async () =>
         (await gamma.inbox()).some((m) => m.id === queued.id) ? true : undefined);
       assert.equal(alpha.count('SELECT count(*) AS n FROM dead_letters WHERE id = ?', queued.id), 0);
     } finally {

@@ -3,7 +3,6 @@
  * processes with only the minimal PATH OpenClaw's gateway daemon has (a node there, if any, may be old).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +13,16 @@ import { initHome } from '../src/node/init-home.ts';
 import { openNode } from '../src/node/mesh-node.ts';
 import { setupOpenClaw } from '../src/node/openclaw/setup.ts';
 import { MINIMAL_EXEC_PATH, meshWrapperScript, verifyMeshWrapper, writeMeshWrapper } from '../src/node/openclaw/mesh-wrapper.ts';
+import { runToEnd } from './support/process-group.ts';
+import { CLI_RUN_TIMEOUT_MS } from './support/timeouts.ts';
 
 const CLI_ENTRY = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'mesh-wrapper-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function sh(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: { PATH: MINIMAL_EXEC_PATH }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-    });
-  });
+async function sh(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runToEnd(file, args, { env: { PATH: MINIMAL_EXEC_PATH }, timeoutMs: CLI_RUN_TIMEOUT_MS });
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('the wrapper runs this Node and the CLI by absolute path on a home whose path needs quoting', async () => {

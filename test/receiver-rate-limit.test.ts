@@ -23,6 +23,7 @@ import { wrapForHook } from '../src/protocol/hook.ts';
 import type { JsonValue } from '../src/protocol/json.ts';
 import { wireTimestamp } from '../src/protocol/time.ts';
 import { ManualClock } from '../src/testing/manual-clock.ts';
+import { HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 interface Answer {
   status: number;
@@ -69,7 +70,7 @@ async function startBeta(serve: Record<string, number> = {}): Promise<Receiver> 
     node, clock, token, keys,
     async post(path, body) {
       const res = await fetch(`${base}${path}`, {
-        method: 'POST', body, signal: AbortSignal.timeout(30_000),
+        method: 'POST', body, signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS),
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       });
       const json = (await res.json()) as { code?: string };
@@ -98,7 +99,7 @@ function envelope(r: Receiver, from: 'alpha' | 'gamma', key: string | null = r.k
 const hookBody = (e: Envelope): string => wrapForHook(serializeJq(e as unknown as JsonValue));
 const FORGED_KEY = 'ab'.repeat(32);
 
-describe('per-sender rate limit, charged only once the sender is authenticated', { timeout: 120_000 }, () => {
+describe('per-sender rate limit, charged only once the sender is authenticated', { timeout: SUITE_TIMEOUT_MS }, () => {
   test('130 junk POSTs naming gamma do not get gamma\'s next genuine message refused (the issue\'s scenario)', async () => {
     const r = await startBeta();
     try {

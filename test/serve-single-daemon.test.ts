@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
 import { makeHome } from './support/cli-harness.ts';
 import { describeRun, runMesh, spawnDaemon, type DaemonProcess } from './support/mesh-process.ts';
+import { SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 async function occupyPort(): Promise<{ port: number; server: Server }> {
   const server = createServer();
@@ -16,15 +17,15 @@ async function occupyPort(): Promise<{ port: number; server: Server }> {
   return { port: typeof addr === 'object' && addr !== null ? addr.port : 0, server };
 }
 
-describe('mesh serve start-up refusals', () => {
+describe('mesh serve start-up refusals', { timeout: SUITE_TIMEOUT_MS }, () => {
   test('a busy port: EADDRINUSE named, with what to do, exit 1', async () => {
     const h = makeHome();
     const { port, server } = await occupyPort();
     try {
-      const r = await runMesh(['serve', '--port', String(port), '--home', h.home], { timeoutMs: 30_000 });
+      const r = await runMesh(['serve', '--port', String(port), '--home', h.home]);
       assert.equal(r.code, 1, describeRun(r));
       assert.match(r.stderr, new RegExp(`error: port ${port} on 127\\.0\\.0\\.1 is in use \\(EADDRINUSE\\): another mesh serve\\? choose --port`), describeRun(r));
-      const json = await runMesh(['serve', '--port', String(port), '--json', '--home', h.home], { timeoutMs: 30_000 });
+      const json = await runMesh(['serve', '--port', String(port), '--json', '--home', h.home]);
       assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'ADDRESS_IN_USE');
     } finally {
       server.close();
@@ -36,26 +37,25 @@ describe('mesh serve start-up refusals', () => {
     const h = makeHome();
     const daemons: DaemonProcess[] = [];
     const start = async (): Promise<DaemonProcess> => {
-      const d = await spawnDaemon(['--port', '0', '--home', h.home], { timeoutMs: 30_000 });
+      const d = await spawnDaemon(['--port', '0', '--home', h.home]);
       daemons.push(d);
       return d;
     };
     try {
       const first = await start();
-      const second = await runMesh(['serve', '--port', '0', '--home', h.home], { timeoutMs: 30_000 });
+      const second = await runMesh(['serve', '--port', '0', '--home', h.home]);
       assert.equal(second.code, 1, `refused at once, not a second listener\n${describeRun(second)}`);
       assert.match(second.stderr, new RegExp(`mesh serve is already running for \\S+ \\(pid ${first.pid}, started [^)]+\\): stop it first \\(kill ${first.pid}\\)`), describeRun(second));
       assert.ok(first.running, 'the first daemon is untouched');
 
-      const stopped = await first.stop(30_000);
+      const stopped = await first.stop();
       assert.equal(stopped.code, 0);
       const after = await start();
       await after.crash(); // kill -9: no chance to release anything itself
       const taken = await start();
       assert.ok(taken.running, 'a dead daemon\'s lock is taken over');
-      await taken.stop(30_000);
+      await taken.stop();
     } finally {
-      // A daemon left running after a failed assertion would keep the test runner alive.
       await Promise.all(daemons.map((d) => d.crash()));
       await h.cleanup();
     }

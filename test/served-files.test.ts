@@ -14,6 +14,7 @@ import { openNode, type MeshNode } from '../src/node/mesh-node.ts';
 import { createNodeApp, startNodeServer, type RunningReceiver } from '../src/node/node-http.ts';
 import type { Attachment } from '../src/protocol/envelope.ts';
 import { ManualClock } from '../src/testing/manual-clock.ts';
+import { HTTP_REQUEST_TIMEOUT_MS } from './support/timeouts.ts';
 
 describe('served files: lifetime follows the message TTL; nosniff', () => {
   const root = mkdtempSync(join(tmpdir(), 'mesh-served-'));
@@ -40,7 +41,7 @@ describe('served files: lifetime follows the message TTL; nosniff', () => {
   const fetchServed = (a: Attachment): Promise<Response> => {
     assert.equal(a.type, 'url');
     const path = new URL(a.type === 'url' ? a.url : '').pathname;
-    return fetch(`http://127.0.0.1:${server.port}${path}`, { signal: AbortSignal.timeout(30_000) });
+    return fetch(`http://127.0.0.1:${server.port}${path}`, { signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
   };
   const expiresIn = (a: Attachment): number => (a.type === 'url' && a.expiresAt ? Date.parse(a.expiresAt) : NaN) - clock.now();
 

@@ -5,17 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrate.ts';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
+import { runToEnd } from './support/process-group.ts';
+import { CHILD_PROCESS_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
 const WORKERS = 4;
 const ITERATIONS = 2000;
-const CHILD_TIMEOUT_MS = 90_000;
 const writer = join(import.meta.dirname, 'support', 'store-writer.ts');
 const opener = join(import.meta.dirname, 'support', 'store-opener.ts');
 
@@ -38,18 +38,7 @@ interface ChildResult {
 }
 
 function runNode(script: string, args: readonly (string | number)[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args.map(String)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: CHILD_TIMEOUT_MS,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runToEnd(process.execPath, [script, ...args.map(String)], { timeoutMs: CHILD_PROCESS_TIMEOUT_MS });
 }
 
 function assertClean(r: ChildResult, who: string): void {
@@ -59,7 +48,7 @@ function assertClean(r: ChildResult, who: string): void {
 
 const count = (db: DatabaseSync, sql: string): number => Number((db.prepare(sql).get() as { n: number }).n);
 
-test(`${WORKERS} processes × ${ITERATIONS} write rounds on one SQLite file: nothing lost, nothing handed out twice`, { timeout: 120_000 }, async () => {
+test(`${WORKERS} processes × ${ITERATIONS} write rounds on one SQLite file: nothing lost, nothing handed out twice`, { timeout: SUITE_TIMEOUT_MS }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-store-mp-'));
   try {
     const path = join(dir, 'mesh.db');
@@ -120,7 +109,7 @@ test(`${WORKERS} processes × ${ITERATIONS} write rounds on one SQLite file: not
   }
 });
 
-test('many processes creating the same new database at the same moment all succeed', { timeout: 60_000 }, async () => {
+test('many processes creating the same new database at the same moment all succeed', { timeout: SUITE_TIMEOUT_MS }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-store-open-'));
   const openers = 8;
   const rounds = 20;

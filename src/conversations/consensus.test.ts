@@ -105,6 +105,15 @@ describe('analyseConsensus (bash §6.6 classification)', () => {
     assert.equal(analyseConsensus(answers('97.4', '102.6')).consensus, 'disagree');
   });
 
+  test('numbers that count as the same answer give the same majority value in any order', () => {
+    // 0 and 0.000001 are the same answer (2 decimals); which one came first must not decide how the
+    // majority prints (found by the order property with seed -979472645).
+    for (const order of [['0', '0.000001', '0', 'yes'], ['0.000001', '0', '0', 'yes'], ['yes', '0', '0', '0.000001']]) {
+      assert.equal(analyseConsensus(answers(...order)).majority?.value, '0.0', order.join(', '));
+    }
+    assert.equal(analyseConsensus(answers('100.004', '100.001', '7')).majority?.value, '100.0');
+  });
+
   test('numbers further apart disagree, with the discrepancy', () => {
     const a = analyseConsensus(answers('10', '20', '10', '10'));
     assert.equal(a.consensus, 'disagree');

@@ -85,4 +85,24 @@ describe('delivery service: circuit breaker', () => {
     d.resolve(httpResult(200));
     assert.equal((await px).status, 'delivered');
   });
+
+  test('a peer removed from the registry while its circuit is open: its messages dead-letter on the next tick', async () => {
+    // Nothing can be sent to a peer that is not in the registry, so there is nothing for the circuit to
+    // protect: `mesh peer remove` takes effect on the worker's next pass, not after the cool-down.
+    const h = createDeliveryHarness({ retry: { delaysMs: [0, 1_000, 1_000, 1_000] } });
+    h.transport.setDefault(networkFailure());
+    const id = h.enqueue('beta');
+    for (let i = 0; i < 3; i++) {
+      await h.service.runDue();
+      h.clock.advance(1_000);
+    }
+    assert.equal(h.breaker().state, 'open');
+    assert.equal(h.store.outbox.get(id)?.state, 'pending');
+
+    h.peers.byName.delete('beta');
+    assert.ok((h.service.nextWakeAt() ?? Infinity) <= h.clock.now(), 'the worker does not sleep out the cool-down');
+    await h.service.runDue();
+    assert.equal(h.store.deadLetters.get(id)?.reason, 'unknown_peer');
+    assert.equal(h.transport.sent.length, 3, 'nothing more was sent');
+  });
 });

@@ -31,7 +31,8 @@ function stubService(nextWake: () => number | null) {
   return s;
 }
 
-const until = async (cond: () => boolean, ms = 2_000): Promise<void> => {
+/** Polls until `cond` holds. The ceiling only bounds a failing test; a loaded machine needs a high one. */
+const until = async (cond: () => boolean, ms = 30_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not reached');
@@ -108,8 +109,9 @@ test('a failing tick is logged and the loop goes on', async () => {
 });
 
 test('a tick that sent requests is followed at once while more is due; an idle tick still sleeps', async () => {
-  // 20 ticks of "sent 4, more due", then nothing sent. With a 1 s minimum sleep, the drain can only
-  // finish within the deadline if the worker does not sleep between the sending ticks.
+  // 20 ticks of "sent 4, more due", then nothing sent. With a 60 s minimum sleep, the drain can only
+  // finish within the 30 s deadline if the worker never sleeps between the sending ticks (whatever
+  // the machine's load: one sleep alone would take twice the deadline).
   let backlog = 20;
   let idle = 0;
   const s = {
@@ -124,8 +126,8 @@ test('a tick that sent requests is followed at once while more is due; an idle t
     autoReplayTick: async () => ({ probed: 0, replayed: 0, expired: 0 }),
     nextWakeAt: () => 0,
   };
-  const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 1_000, maxIntervalMs: 5_000 });
-  await until(() => backlog === 0 && idle === 1, 900);
+  const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 60_000, maxIntervalMs: 60_000 });
+  await until(() => backlog === 0 && idle === 1, 30_000);
   await new Promise((r) => setTimeout(r, 100));
   await w.stop();
   assert.equal(idle, 1, 'after an idle tick the worker sleeps minIntervalMs, it does not spin');

@@ -13,7 +13,8 @@ import type { FakeModel } from './support/fake-model.ts';
 import { installOpenClaw } from './support/install-openclaw.ts';
 import { startGateway } from './support/openclaw-gateway.ts';
 import type { OpenClawGateway } from './support/openclaw-gateway.ts';
-import { isSameProcessAlive } from './support/process-group.ts';
+import { isSameProcessAlive } from '../support/process-group.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, SUITE_TIMEOUT_MS } from '../support/timeouts.ts';
 import { waitUntil } from './support/wait.ts';
 
 function readCmdline(pid: number): string {
@@ -29,7 +30,7 @@ const nonce = randomBytes(6).toString('hex');
 const AGENTS_MARKER = `agents-md-marker-${nonce}`;
 const SKILL_MARKER = `skill-marker-${nonce}`;
 
-describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { timeout: 300_000 }, () => {
+describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { timeout: E2E_SUITE_TIMEOUT_MS }, () => {
   let tmp = '';
   let model: FakeModel | undefined;
   let gw: OpenClawGateway | undefined;
@@ -59,7 +60,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
       stopGraceMs: 3_000,
     });
     t.diagnostic(`gateway started in ${gw.startupMs} ms on port ${gw.port}; log ${gw.logFile}`);
-  }, { timeout: 240_000 });
+  }, { timeout: SUITE_TIMEOUT_MS });
 
   after(async () => {
     await gw?.stop();
@@ -67,7 +68,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('a hook message makes the agent exec a command that writes a file', { timeout: 180_000 }, async (t) => {
+  test('a hook message makes the agent exec a command that writes a file', { timeout: SUITE_TIMEOUT_MS }, async (t) => {
     assert.ok(gw && model);
     const proof = join(tmp, 'proof.txt');
     const started = performance.now();
@@ -81,7 +82,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     assert.match(String((res.json as { runId?: unknown }).runId), /\S/);
 
     const content = await waitUntil(() => existsSync(proof) && readFileSync(proof, 'utf8').includes('\n') && readFileSync(proof, 'utf8'), {
-      timeoutMs: 120_000, what: `proof file ${proof} (gateway log ${gw.logFile})`,
+      timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `proof file ${proof} (gateway log ${gw.logFile})`,
     });
     assert.equal(content.trim(), `ok-${nonce} shell=exec`);
     // The tool output went back to the model, which closed the turn.
@@ -96,7 +97,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     if (mem) t.diagnostic(`gateway RSS ${Math.round(mem.rssKb / 1024)} MiB, peak ${Math.round(mem.peakRssKb / 1024)} MiB, process tree ${Math.round(mem.treeRssKb / 1024)} MiB`);
   });
 
-  test('a wrong hook token gets 401 and never reaches the model', { timeout: 180_000 }, async () => {
+  test('a wrong hook token gets 401 and never reaches the model', { timeout: SUITE_TIMEOUT_MS }, async () => {
     assert.ok(gw && model);
     const forged = `forged-${nonce}`;
     const bad = await gw.postHook('agent', { message: `${EXEC_MARKER} echo ${forged}` }, { token: 'not-the-hook-token' });
@@ -114,7 +115,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     assert.equal(model.sawText(forged), false);
   });
 
-  test('stop() during an active run kills the gateway, its workers and exec\'d commands', { timeout: 90_000 }, async () => {
+  test('stop() during an active run kills the gateway, its workers and exec\'d commands', { timeout: SUITE_TIMEOUT_MS }, async () => {
     assert.ok(gw);
     const gateway = gw;
     // A command still running when the gateway is stopped: OpenClaw runs it in a process group of
@@ -122,7 +123,7 @@ describe('e2e harness: a real OpenClaw gateway with the scripted fake model', { 
     const res = await gateway.postHook('agent', { message: `${EXEC_MARKER} sleep 300; echo slept-${nonce}`, deliver: false });
     assert.equal(res.status, 200, res.text);
     const sleeper = await waitUntil(() => gateway.processes().find((p) => readCmdline(p.pid) === 'sleep\u0000300\u0000'), {
-      timeoutMs: 60_000, what: 'the exec\'d sleep 300 in the gateway process tree',
+      timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: 'the exec\'d sleep 300 in the gateway process tree',
     });
     const tree = gateway.processes();
     assert.ok(tree.length >= 3, `gateway, workers and the command: ${tree.map((p) => p.pid).join(' ')}`);

@@ -14,11 +14,9 @@
 // runs `mesh receive -`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { messageText, startFakeModel } from './support/fake-model.ts';
 import type { FakeModel, FakeModelRule, RecordedRequest } from './support/fake-model.ts';
@@ -26,9 +24,12 @@ import { installOpenClaw } from './support/install-openclaw.ts';
 import { freeLoopbackPort, startGateway } from './support/openclaw-gateway.ts';
 import type { HookResponse, OpenClawGateway } from './support/openclaw-gateway.ts';
 import { waitUntil } from './support/wait.ts';
+import { childEnv, describeRun, MESH_BIN, runMesh as runMeshCli, type CliResult } from '../support/mesh-process.ts';
+import { spawnGroup, stopGroup, type GroupChild } from '../support/process-group.ts';
+import {
+  BACKGROUND_WORK_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS,
+} from '../support/timeouts.ts';
 
-const REPO = resolve(import.meta.dirname, '..', '..');
-const MESH_BIN = join(REPO, 'src', 'cli', 'bin.ts');
 const nonce = randomBytes(6).toString('hex');
 const ASK_MARKER = `ASK-BETA-${nonce}`;
 const QUESTION = `How many replicas are in sync (q-${nonce})?`;
@@ -37,56 +38,47 @@ const DIRECT_MARKER = `direct-${nonce}`;
 const WHICH_MARKER = `WHICH-MESH-${nonce}`;
 const REQUEST_HEADER_RE = /\[MESH\] Verified MESH message from "alpha" to "beta": type "request", id "([^"]+)"/;
 
-interface CliResult { code: number | null; stdout: string; stderr: string }
-
+/** `mesh <args> --home <home>` through the shared runner (own process group, bounded by CLI_RUN_TIMEOUT_MS). */
 function runMesh(home: string, args: string[], input?: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [MESH_BIN, ...args, '--home', home], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  return runMeshCli([...args, '--home', home], input === undefined ? {} : { input });
 }
 
 async function mustMesh(home: string, args: string[], input?: string): Promise<string> {
   const r = await runMesh(home, args, input);
-  assert.equal(r.code, 0, `mesh ${args.join(' ')} → exit ${r.code}\n${r.stderr}`);
+  assert.equal(r.code, 0, describeRun(r));
   return r.stdout;
 }
 
-/** A running `mesh serve` child with its log file. */
-interface Serve { child: ChildProcess; logFile: string; exited: Promise<void> }
+/** A running `mesh serve` child (leader of its own process group) with its log file. */
+interface Serve { group: GroupChild; logFile: string }
 
 async function startServe(home: string, port: number, logFile: string): Promise<Serve> {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [MESH_BIN, 'serve', '--home', home, '--port', String(port), '--log-level', 'debug'], {
-    stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1' },
+  const group = spawnGroup(process.execPath, [MESH_BIN, 'serve', '--home', home, '--port', String(port), '--log-level', 'debug'], {
+    stdio: ['ignore', out, out], env: childEnv(),
   });
   closeSync(out);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`mesh serve (${home}) exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      return res.status === 200;
-    } catch {
-      return false;
-    }
-  }, { timeoutMs: 30_000, what: `mesh serve on port ${port} (log ${logFile})` });
-  return { child, logFile, exited };
+  try {
+    await waitUntil(async () => {
+      if (group.hasExited()) throw new Error(`mesh serve (${home}) exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
+        await res.arrayBuffer();
+        return res.status === 200;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: DAEMON_LISTEN_TIMEOUT_MS, what: `mesh serve on port ${port} (log ${logFile})` });
+  } catch (err) {
+    await stopGroup(group, 0);
+    throw err;
+  }
+  return { group, logFile };
 }
 
+/** SIGTERM to the daemon, SIGKILL of its group and descendants after DAEMON_STOP_TIMEOUT_MS. */
 async function stopServe(s: Serve | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
-  s.child.kill('SIGTERM');
-  const killer = setTimeout(() => s.child.kill('SIGKILL'), 10_000);
-  await s.exited;
-  clearTimeout(killer);
+  if (s) await stopGroup(s.group, DAEMON_STOP_TIMEOUT_MS);
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -98,7 +90,7 @@ const requestTexts = (r: RecordedRequest): string[] => (r.body?.messages ?? []).
  *  `yieldMs` above the wait (exec backgrounds commands after 10 s). stderr (status lines) is
  *  dropped, so the tool output is exactly what `mesh request` printed on stdout. */
 const askRule: FakeModelRule = (turn) => (turn.userSaid(ASK_MARKER)
-  ? { tool: 'exec', arguments: { command: `mesh request beta ${shellQuote(QUESTION)} --wait 60 2>/dev/null`, yieldMs: 90_000 } }
+  ? { tool: 'exec', arguments: { command: `mesh request beta ${shellQuote(QUESTION)} --wait ${CLI_WAIT_SECONDS} 2>/dev/null`, yieldMs: (CLI_WAIT_SECONDS + 30) * 1000 } }
   : undefined);
 
 /**
@@ -136,7 +128,7 @@ const receiveRule: FakeModelRule = (turn) => {
   return undefined;
 };
 
-describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)', { timeout: 1_200_000 }, () => {
+describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)', { timeout: E2E_SUITE_TIMEOUT_MS }, () => {
   let tmp = '';
   let model: FakeModel | undefined;
   let gwA: OpenClawGateway | undefined;
@@ -171,7 +163,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
   const postToBeta = async (envelopeText: string, token = registryToken(homes.beta, 'beta')): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(`http://127.0.0.1:${ports.beta}/hooks/alpha`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ message: envelopeText }), signal: AbortSignal.timeout(30_000),
+      body: JSON.stringify({ message: envelopeText }), signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS),
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
@@ -208,7 +200,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     t.diagnostic(`gateways up in ${gwA.startupMs} / ${gwB.startupMs} ms; logs ${gwA.logFile} ${gwB.logFile}`);
     serveA = await startServe(homes.alpha, ports.alpha, join(tmp, 'serve-alpha.log'));
     serveB = await startServe(homes.beta, ports.beta, join(tmp, 'serve-beta.log'));
-  }, { timeout: 300_000 });
+  }, { timeout: SUITE_TIMEOUT_MS });
 
   after(async () => {
     await stopServe(serveA);
@@ -219,7 +211,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     if (tmp && process.env['MESH_E2E_KEEP'] !== '1') rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the exec PATH setup wrote finds a `mesh` that runs on the agent\'s own node (not the PATH\'s node)', { timeout: 180_000 }, async (t) => {
+  test('the exec PATH setup wrote finds a `mesh` that runs on the agent\'s own node (not the PATH\'s node)', { timeout: SUITE_TIMEOUT_MS }, async (t) => {
     assert.ok(gwA && model);
     const res = await postAgentHook(gwA, { name: 'mesh-e2e', message: `Which mesh do you have? ${WHICH_MARKER}`, deliver: false });
     assert.equal(res.status, 200, res.text);
@@ -233,7 +225,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     assert.deepEqual(pathPrepends.a, [join(homes.alpha, 'bin')], 'setup points the exec PATH at the node\'s bin folder');
   });
 
-  test('A\'s agent asks beta with `mesh request --wait`; B\'s agent answers with `mesh reply`; A\'s exec prints the answer', { timeout: 180_000 }, async (t) => {
+  test('A\'s agent asks beta with `mesh request --wait`; B\'s agent answers with `mesh reply`; A\'s exec prints the answer', { timeout: SUITE_TIMEOUT_MS }, async (t) => {
     assert.ok(gwA && model);
     const started = performance.now();
     const res = await postAgentHook(gwA, { name: 'mesh-e2e', message: `Please ask beta about replicas. ${ASK_MARKER}`, deliver: false });
@@ -249,7 +241,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     // A's exec (mesh request --wait) printed B's answer, and that tool output reached A's model.
     const atA = await waitUntil(() => model?.chatRequests().find((r) => (r.body?.messages ?? []).some((m) => m.role === 'user' && messageText(m).includes(ASK_MARKER))
       && (r.body?.messages ?? []).some((m) => m.role === 'tool' && messageText(m).includes(ANSWER))), {
-      timeoutMs: 120_000, what: `A's tool result with the answer (logs ${gwA.logFile}, ${gwB?.logFile})`,
+      timeoutMs: CLI_WAIT_SECONDS * 1000 + BACKGROUND_WORK_TIMEOUT_MS, what: `A's tool result with the answer (logs ${gwA.logFile}, ${gwB?.logFile})`,
     });
     // stdout carries the answer alone: no status line, no progress.
     const toolOutput = (atA.body?.messages ?? []).filter((m) => m.role === 'tool').map(messageText).find((s) => s.includes(ANSWER));
@@ -262,7 +254,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     assert.equal(req?.body, QUESTION);
   });
 
-  test('forged and replayed messages posted to beta are refused or dropped and never reach B\'s model', { timeout: 180_000 }, async () => {
+  test('forged and replayed messages posted to beta are refused or dropped and never reach B\'s model', { timeout: SUITE_TIMEOUT_MS }, async () => {
     assert.ok(model);
     const forgedMarker = `forged-${nonce}`;
     // Wrong HMAC: a validly signed envelope whose body was changed afterwards.
@@ -294,7 +286,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     // Checkpoint: a valid message sent afterwards reached B's model, so the refused ones would have too.
     const checkpoint = `checkpoint-${nonce}`;
     await mustMesh(homes.alpha, ['send', 'beta', 'notification', checkpoint]);
-    await waitUntil(() => model?.sawText(checkpoint), { timeoutMs: 90_000, what: `checkpoint ${checkpoint} at B's model (log ${gwB?.logFile})` });
+    await waitUntil(() => model?.sawText(checkpoint), { timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `checkpoint ${checkpoint} at B's model (log ${gwB?.logFile})` });
     assert.equal(model.sawText(forgedMarker), false, 'a forged message reached the model');
     const runsWithReplay = new Set(model.chatRequests().filter((r) => requestTexts(r).some((s) => s.includes(replayMarker))).map((r) => requestTexts(r).find((s) => s.includes('[MESH]') && s.includes(captured.id))));
     assert.equal(runsWithReplay.size, 1, 'the replayed message was handed to the agent once');
@@ -303,19 +295,19 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     assert.ok(!ids.includes(signed.id), 'the tampered envelope was not recorded');
   });
 
-  test('direct topology: an envelope posted straight to gateway B is verified and recorded by `mesh receive -`', { timeout: 180_000 }, async () => {
+  test('direct topology: an envelope posted straight to gateway B is verified and recorded by `mesh receive -`', { timeout: SUITE_TIMEOUT_MS }, async () => {
     assert.ok(gwB && model);
     const env = await dryRunEnvelope('notification', `${DIRECT_MARKER} hello over the direct topology`);
     const res = await postAgentHook(gwB, { name: 'MESH', message: `MESH message (direct)\n${env.text}`, deliver: false });
     assert.equal(res.status, 200, res.text);
-    const row = await waitUntil(async () => (await betaInbox()).find((m) => m.id === env.id), { timeoutMs: 120_000, what: `${env.id} in beta's inbox (log ${gwB.logFile})` });
+    const row = await waitUntil(async () => (await betaInbox()).find((m) => m.id === env.id), { timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `${env.id} in beta's inbox (log ${gwB.logFile})` });
     assert.equal(row.from, 'alpha');
     assert.equal(row.body, `${DIRECT_MARKER} hello over the direct topology`);
     // The agent's exec printed the verified message (mesh receive JSON) back to the model.
     await model.waitForRequest((r) => (r.body?.messages ?? []).some((m) => m.role === 'tool' && messageText(m).includes(env.id)));
   });
 
-  test('gateway B down: beta accepts, the hand-off is retried, and the message reaches B\'s restarted gateway', { timeout: 600_000 }, async (t) => {
+  test('gateway B down: beta accepts, the hand-off is retried, and the message reaches B\'s restarted gateway', { timeout: SUITE_TIMEOUT_MS }, async (t) => {
     assert.ok(gwB && model);
     await gwB.stop();
     const marker = `outage-${nonce}`;
@@ -324,7 +316,7 @@ describe('MESH between two real OpenClaw gateways (sidecar nodes alpha and beta)
     const id = sent.stdout.trim();
     assert.match(id, /^msg_/);
     await waitUntil(() => readFileSync(serveB?.logFile ?? '', 'utf8').split('\n').some((l) => l.includes('hand-off failed') && l.includes(id)), {
-      timeoutMs: 30_000, what: `a failed hand-off of ${id} in ${serveB?.logFile}`,
+      timeoutMs: BACKGROUND_WORK_TIMEOUT_MS, what: `a failed hand-off of ${id} in ${serveB?.logFile}`,
     });
     const failures = readFileSync(serveB?.logFile ?? '', 'utf8').split('\n').filter((l) => l.includes('hand-off failed') && l.includes(id));
     assert.ok(failures.every((l) => l.includes('"permanent":false')), failures.join('\n'));

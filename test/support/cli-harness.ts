@@ -14,6 +14,7 @@ import { layoutOf } from '../../src/node/home.ts';
 import { openNode, type MeshNode } from '../../src/node/mesh-node.ts';
 import { readRegistryFile, writeRegistryFile } from '../../src/node/registry.ts';
 import type { AuditEntry, NewInboxMessage, NewOutboxMessage } from '../../src/ports/store.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './timeouts.ts';
 
 export class TextSink extends Writable {
   text = '';
@@ -141,8 +142,8 @@ export async function deadUrl(): Promise<string> {
   return p.url;
 }
 
-/** Polls `cond` every 20 ms until true or `timeoutMs` passes. */
-export async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+/** Polls `cond` every 20 ms until true or `timeoutMs` (default BACKGROUND_WORK_TIMEOUT_MS) passes. */
+export async function until(cond: () => boolean, timeoutMs = BACKGROUND_WORK_TIMEOUT_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');

@@ -4,13 +4,22 @@
  * shared per pair, optionally `mesh crypt keygen` shared per pair), then `mesh serve` daemons that
  * tests start, stop (SIGTERM) and crash (SIGKILL). `close()` kills every daemon and removes the homes;
  * call it in `after`/`finally`.
+ *
+ * Set-up runs about N² short CLI processes (28 for 4 nodes, 40 with encryption keys too). Commands on
+ * one home run one after another, in the order a user would type them; commands on different homes
+ * run in parallel, at most CLUSTER_SETUP_PARALLELISM at a time (each is a Node start, CPU-bound).
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeRun, freePort, runMesh, spawnDaemon, type CliResult, type CommandWrapper, type DaemonProcess, type RunOptions } from './mesh-process.ts';
+import { KeyedJobs, settleAll } from './keyed-jobs.ts';
+import { CLEANUP_STOP_GRACE_MS } from './timeouts.ts';
+
+/** Set-up CLI processes run at once: one per core (a Node start is CPU-bound), at least 2. */
+export const CLUSTER_SETUP_PARALLELISM = Math.max(2, availableParallelism());
 
 export type JsonObject = Record<string, unknown>;
 
@@ -70,6 +79,7 @@ export class ClusterNode {
   readonly home: string;
   readonly port: number;
   daemon: DaemonProcess | null = null;
+  #starting: Promise<DaemonProcess> | null = null;
 
   constructor(name: string, home: string, port: number) {
     this.name = name;
@@ -129,11 +139,21 @@ export class ClusterNode {
    * command (e.g. strace; stop() signals the whole process group).
    */
   async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
-    if (this.daemon?.running) throw new Error(`${this.name}: mesh serve is already running`);
+    if (this.daemon?.running || this.#starting) throw new Error(`${this.name}: mesh serve is already running`);
     const env = { ...opts.env, ...(opts.handler ? { MESH_HANDLER: opts.handler } : {}) };
     const args = ['--home', this.home, '--port', String(this.port), ...(opts.api === true ? ['--api-port', '0'] : [])];
-    this.daemon = await spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.wrap ? { wrap: opts.wrap } : {}) });
+    this.#starting = spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.wrap ? { wrap: opts.wrap } : {}) });
+    try {
+      this.daemon = await this.#starting;
+    } finally {
+      this.#starting = null;
+    }
     return this.daemon;
+  }
+
+  /** Waits for a `serve()` still starting (so close() also stops a daemon that comes up late). */
+  async settled(): Promise<void> {
+    await this.#starting?.catch(() => undefined);
   }
 
   /** All inbox messages, via `mesh inbox --json --limit 0`. */
@@ -206,29 +226,34 @@ export class MeshCluster {
 
   async #setUp(o: ClusterOptions): Promise<void> {
     const signing = o.signing ?? true;
-    await Promise.all(this.nodes.map(async (n) => check(await n.mesh(['init', '--agent', n.name, '--port', String(n.port)]))));
+    const jobs = new KeyedJobs(CLUSTER_SETUP_PARALLELISM);
+    const on = (n: ClusterNode, args: string[], after: Promise<unknown>[] = []): Promise<CliResult> =>
+      jobs.run([n.name], async () => check(await n.mesh(args)), after);
+    await settleAll(this.nodes.map((n) => on(n, ['init', '--agent', n.name, '--port', String(n.port)])));
     const tokens = new Map(this.nodes.map((n) => [n.name, n.token]));
-    // Joins per node run one after another (each rewrites that node's registry); nodes in parallel.
-    await Promise.all(this.nodes.map(async (n) => {
+    const steps: Promise<unknown>[] = [];
+    for (const n of this.nodes) {
       for (const p of this.nodes) {
         if (p === n) continue;
         const args = ['join', p.name, '127.0.0.1', String(p.port), tokens.get(p.name) as string, '--no-probe', '--signing', signing ? 'hmac' : 'none'];
         if (o.encryption) args.push('--encryption', o.encryption === 'aes-256-gcm' ? 'gcm' : 'cbc');
-        check(await n.mesh(args));
-      }
-    }));
-    const pairs: [ClusterNode, ClusterNode][] = [];
-    for (const [i, a] of this.nodes.entries()) for (const b of this.nodes.slice(i + 1)) pairs.push([a, b]);
-    for (const [a, b] of pairs) {
-      if (signing) {
-        check(await a.mesh(['keygen', b.name]));
-        check(await b.mesh(['keygen', '--import', a.name, '--file', join(a.home, 'config', 'signing-keys', `${b.name}.key`)]));
-      }
-      if (o.encryption) {
-        check(await a.mesh(['crypt', 'keygen', b.name]));
-        check(await b.mesh(['crypt', 'import', a.name, '--file', join(a.home, 'config', 'encryption-keys', `${b.name}.key`)]));
+        steps.push(on(n, args));
       }
     }
+    // One key per pair: made on a, imported from a's file on b (after b's joins, which come first on b).
+    for (const [i, a] of this.nodes.entries()) {
+      for (const b of this.nodes.slice(i + 1)) {
+        if (signing) {
+          const made = on(a, ['keygen', b.name]);
+          steps.push(made, on(b, ['keygen', '--import', a.name, '--file', join(a.home, 'config', 'signing-keys', `${b.name}.key`)], [made]));
+        }
+        if (o.encryption) {
+          const made = on(a, ['crypt', 'keygen', b.name]);
+          steps.push(made, on(b, ['crypt', 'import', a.name, '--file', join(a.home, 'config', 'encryption-keys', `${b.name}.key`)], [made]));
+        }
+      }
+    }
+    await settleAll(steps);
     for (const n of this.nodes) {
       if (o.groups) n.updateRegistry((reg) => (reg['groups'] = o.groups));
       if (o.config) n.updateConfig(o.config);
@@ -244,10 +269,11 @@ export class MeshCluster {
     }
   }
 
-  /** Stops every daemon still running (SIGTERM, SIGKILL after 3 s) and removes the homes. */
+  /** Stops every daemon still running (SIGTERM, SIGKILL after CLEANUP_STOP_GRACE_MS) and removes the homes. */
   async close(): Promise<void> {
     await Promise.all(this.nodes.map(async (n) => {
-      if (n.daemon?.running) await n.daemon.stop(3_000);
+      await n.settled();
+      if (n.daemon?.running) await n.daemon.stop(CLEANUP_STOP_GRACE_MS);
     }));
     rmSync(this.root, { recursive: true, force: true });
   }

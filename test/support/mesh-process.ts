@@ -1,42 +1,39 @@
 /**
  * Real `mesh` processes for integration tests: one-shot CLI runs (stdout, stderr, exit code, all
  * bounded by a timeout) and long-running `mesh serve` daemons that can be stopped with SIGTERM or
- * crashed with SIGKILL. Every child is tracked; whatever a test leaves running is SIGKILLed (with its
- * process group) when the test process exits, so a failed assertion never leaks a daemon.
+ * crashed with SIGKILL. Every child leads its own process group and is registered with
+ * process-group.ts, which kills whatever is left (group and descendants) when the test process
+ * exits, fails or is signalled, and fails a test file that leaves one running.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { withCompileCache } from './compile-cache.ts';
+import { keepAliveUntil, killAllGroups, killTree, registerChild, signalGroup, spawnGroup, terminateGroup, type GroupChild } from './process-group.ts';
+import { CLI_RUN_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS } from './timeouts.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MESH_BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
-const live = new Set<ChildProcess>();
-
+/** Signals `child`'s process group (or the child alone when it leads none). */
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (signalGroup(child.pid, signal)) return;
   try {
-    process.kill(-child.pid, signal);
+    child.kill(signal);
   } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
+    // already gone
   }
 }
 
-/** SIGKILLs every tracked child (and its process group). Safe to call any time, also from 'exit'. */
+/** SIGKILLs every child this process started (groups and descendants). Safe to call any time. */
 export function killAllChildren(): void {
-  for (const c of live) killGroup(c, 'SIGKILL');
-  live.clear();
+  killAllGroups();
 }
-process.on('exit', killAllChildren);
 
-/** Kills `child` with the others when this test process exits. */
+/** Kills `child` (spawned with `detached: true`) with the others when this test process ends. */
 export function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  registerChild(child);
 }
 
 /** A free TCP port on 127.0.0.1 (bound to port 0, read, released). */
@@ -78,15 +75,18 @@ export interface RunOptions {
 export type CommandWrapper = (command: string, args: readonly string[]) => { command: string; args: string[] };
 const unwrapped: CommandWrapper = (command, args) => ({ command, args: [...args] });
 
-/** This process's environment for a child `mesh`: NO_COLOR, and MESH_HOME/MESH_HANDLER only when given. */
+/**
+ * This process's environment for a child `mesh`: NO_COLOR, the suite's compile cache
+ * (compile-cache.ts), and MESH_HOME/MESH_HANDLER only when given.
+ */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...withCompileCache(process.env), NO_COLOR: '1', ...extra };
   if (extra['MESH_HOME'] === undefined) delete env['MESH_HOME'];
   if (extra['MESH_HANDLER'] === undefined) delete env['MESH_HANDLER'];
   return env;
 }
 
-/** Runs `node src/cli/bin.ts <args>` to completion (SIGKILL after timeoutMs, default 30 s). */
+/** Runs `node src/cli/bin.ts <args>` to completion (SIGKILL of its group after timeoutMs, default CLI_RUN_TIMEOUT_MS). */
 export function runMesh(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
   return runNodeScript(MESH_BIN, args, opts);
 }
@@ -95,27 +95,28 @@ export function runMesh(args: readonly string[], opts: RunOptions = {}): Promise
 export function runNodeScript(script: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
   const started = performance.now();
   const run = (opts.wrap ?? unwrapped)(process.execPath, [script, ...args]);
-  const child = spawn(run.command, run.args, {
+  const { child, pgid } = spawnGroup(run.command, run.args, {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
   });
-  track(child);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let partial = '';
-  child.stdout.on('data', (c: Buffer) => {
+  const stdout = child.stdout as NonNullable<ChildProcess['stdout']>;
+  const stderr = child.stderr as NonNullable<ChildProcess['stderr']>;
+  const stdin = child.stdin as NonNullable<ChildProcess['stdin']>;
+  stdout.on('data', (c: Buffer) => {
     out.push(c);
     if (opts.onLine === undefined) return;
     const lines = (partial + c.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const l of lines) opts.onLine(l);
   });
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(opts.input ?? '');
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs ?? 30_000);
+  stderr.on('data', (c: Buffer) => err.push(c));
+  stdin.on('error', () => undefined);
+  stdin.end(opts.input ?? '');
+  const timer = setTimeout(() => killTree(pgid), opts.timeoutMs ?? CLI_RUN_TIMEOUT_MS);
   return new Promise((resolve, reject) => {
     child.once('error', (e) => {
       clearTimeout(timer);
@@ -156,6 +157,7 @@ export class DaemonProcess {
   readonly apiUrl: string | null;
   readonly exited: Promise<ExitInfo>;
   readonly #log: { stdout: string; stderr: string };
+  readonly #group: GroupChild;
 
   constructor(child: ChildProcess, url: string, log: { stdout: string; stderr: string }, exited: Promise<ExitInfo>, apiUrl: string | null = null) {
     this.child = child;
@@ -164,6 +166,7 @@ export class DaemonProcess {
     this.apiUrl = apiUrl;
     this.#log = log;
     this.exited = exited;
+    this.#group = { child, pgid: this.pid, exited, hasExited: () => !this.running };
   }
 
   get stdout(): string {
@@ -176,20 +179,17 @@ export class DaemonProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** SIGTERM and wait (SIGKILL after timeoutMs). Returns how it ended and how long it took. */
-  async stop(timeoutMs = 10_000): Promise<ExitInfo & { ms: number; forced: boolean }> {
+  /**
+   * SIGTERM to the daemon (as `kill <pid>` would) and wait; after timeoutMs, SIGKILL of its group and
+   * of every descendant seen meanwhile (its handlers run in groups of their own). Returns how it
+   * ended and how long it took.
+   */
+  async stop(timeoutMs = DAEMON_STOP_TIMEOUT_MS): Promise<ExitInfo & { ms: number; forced: boolean }> {
     const started = performance.now();
     if (!this.running) return { ...(await this.exited), ms: 0, forced: false };
     this.child.kill('SIGCONT'); // a paused daemon would not see SIGTERM until resumed
-    this.child.kill('SIGTERM');
-    let forced = false;
-    const timer = setTimeout(() => {
-      forced = true;
-      killGroup(this.child, 'SIGKILL');
-    }, timeoutMs);
-    const info = await this.exited;
-    clearTimeout(timer);
-    return { ...info, ms: Math.round(performance.now() - started), forced };
+    const { forced } = await terminateGroup(this.#group, { graceMs: timeoutMs, leaderOnly: true, spareAfterGracefulExit: true });
+    return { ...(await this.exited), ms: Math.round(performance.now() - started), forced };
   }
 
   /** SIGSTOP: the daemon hangs (its port still accepts connections, nothing answers), as a stuck peer. */
@@ -205,7 +205,7 @@ export class DaemonProcess {
   /** kill -9 of the daemon process only (its handler children live on, as after a real crash). */
   async crash(): Promise<ExitInfo> {
     if (this.running) this.child.kill('SIGKILL');
-    return this.exited;
+    return keepAliveUntil(this.exited);
   }
 }
 
@@ -214,24 +214,25 @@ const API_RE = /API and dashboard on (http:\/\/[^;\s]+)/;
 
 /**
  * Spawns `mesh serve <args>` and resolves once it printed its "listening on" line; rejects (after
- * killing it) when it exits first or does not listen within timeoutMs. The local API is off
- * (`--no-api`: test daemons must not compete for its default port) unless `args` set `--api-port`
- * or `--no-api` themselves.
+ * killing it) when it exits first or does not listen within timeoutMs (default DAEMON_LISTEN_TIMEOUT_MS).
+ * The local API is off (`--no-api`: test daemons must not compete for its default port) unless
+ * `args` set `--api-port` or `--no-api` themselves.
  */
 export function spawnDaemon(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
   const apiArgs = args.includes('--api-port') || args.includes('--no-api') ? [] : ['--no-api'];
   const run = (opts.wrap ?? unwrapped)(process.execPath, [MESH_BIN, 'serve', ...args, ...apiArgs]);
-  const child = spawn(run.command, run.args, {
+  const { child, pgid } = spawnGroup(run.command, run.args, {
     cwd: REPO_ROOT,
     env: childEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
-  track(child);
+  const stdout = child.stdout as NonNullable<ChildProcess['stdout']>;
+  const stderr = child.stderr as NonNullable<ChildProcess['stderr']>;
+  const timeoutMs = opts.timeoutMs ?? DAEMON_LISTEN_TIMEOUT_MS;
   const log = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c: string) => (log.stderr += c));
+  stdout.setEncoding('utf8');
+  stderr.setEncoding('utf8');
+  stderr.on('data', (c: string) => (log.stderr += c));
   const exited = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise<DaemonProcess>((resolve, reject) => {
     let done = false;
@@ -240,12 +241,12 @@ export function spawnDaemon(args: readonly string[], opts: { env?: Record<string
       done = true;
       clearTimeout(timer);
       if (e) {
-        killGroup(child, 'SIGKILL');
+        killTree(pgid);
         reject(e);
       } else resolve(new DaemonProcess(child, url as string, log, exited, API_RE.exec(log.stdout)?.[1] ?? null));
     };
-    const timer = setTimeout(() => finish(new Error(`mesh serve did not listen within ${opts.timeoutMs ?? 15_000} ms\nstderr: ${log.stderr}`)), opts.timeoutMs ?? 15_000);
-    child.stdout.on('data', (c: string) => {
+    const timer = setTimeout(() => finish(new Error(`mesh serve did not listen within ${timeoutMs} ms\nstderr: ${log.stderr}`)), timeoutMs);
+    stdout.on('data', (c: string) => {
       log.stdout += c;
       const m = LISTENING_RE.exec(log.stdout);
       if (m?.[1]) finish(null, m[1]);

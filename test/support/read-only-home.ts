@@ -5,11 +5,13 @@
  * files and folders lose their write bits for the run. Where neither can be done, `unavailable` says
  * why, for the test to skip with.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, killGroup, MESH_BIN, REPO_ROOT, runMesh, track, type CliResult } from './mesh-process.ts';
+import { childEnv, MESH_BIN, REPO_ROOT, runMesh, type CliResult } from './mesh-process.ts';
+import { killTree, spawnGroup } from './process-group.ts';
+import { CHILD_PROCESS_TIMEOUT_MS, CLI_RUN_TIMEOUT_MS } from './timeouts.ts';
 
 const MOUNT_RO = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"';
 
@@ -22,7 +24,7 @@ export function readOnlyRunsUnavailable(): string | null {
   if (!isRoot()) return null;
   const dir = mkdtempSync(join(tmpdir(), 'mesh-ro-probe-'));
   try {
-    const r = spawnSync('unshare', ['-m', 'sh', '-c', MOUNT_RO, 'sh', dir, 'sh', '-c', '! touch "$0/probe" 2>/dev/null', dir], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', MOUNT_RO, 'sh', dir, 'sh', '-c', '! touch "$0/probe" 2>/dev/null', dir], { encoding: 'utf8', timeout: CHILD_PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' });
     if (r.error) return `running as root and \`unshare\` is not usable (${r.error.message}): cannot make a folder read-only for root`;
     return r.status === 0 ? null : `running as root without the right to mount (unshare -m / mount --bind failed: ${r.stderr.trim() || `exit ${String(r.status)}`}): cannot make a folder read-only for root`;
   } finally {
@@ -42,7 +44,7 @@ function setWritable(path: string, writable: boolean): void {
 }
 
 /** `mesh <args>` with `home` read-only for the whole run. */
-export async function runMeshOnReadOnlyHome(home: string, args: readonly string[], timeoutMs = 30_000): Promise<CliResult> {
+export async function runMeshOnReadOnlyHome(home: string, args: readonly string[], timeoutMs = CLI_RUN_TIMEOUT_MS): Promise<CliResult> {
   if (!isRoot()) {
     setWritable(home, false);
     try {
@@ -52,15 +54,14 @@ export async function runMeshOnReadOnlyHome(home: string, args: readonly string[
     }
   }
   const started = performance.now();
-  const child = spawn('unshare', ['-m', 'sh', '-c', MOUNT_RO, 'sh', home, process.execPath, MESH_BIN, ...args], {
-    cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  const { child, pgid } = spawnGroup('unshare', ['-m', 'sh', '-c', MOUNT_RO, 'sh', home, process.execPath, MESH_BIN, ...args], {
+    cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'],
   });
-  track(child);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => out.push(c));
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+  child.stdout?.on('data', (c: Buffer) => out.push(c));
+  child.stderr?.on('data', (c: Buffer) => err.push(c));
+  const timer = setTimeout(() => killTree(pgid), timeoutMs);
   return new Promise((resolve, reject) => {
     child.once('error', (e) => {
       clearTimeout(timer);

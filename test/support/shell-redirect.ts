@@ -3,12 +3,13 @@
  * sh, not the socket pair Node gives a child) into a slow reader process, or into a file (`>`). stdin
  * comes from a file. Arguments travel as sh's positional parameters, never through the script text.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnv, killGroup, MESH_BIN, REPO_ROOT, track } from './mesh-process.ts';
+import { childEnv, MESH_BIN, REPO_ROOT } from './mesh-process.ts';
+import { killTree, spawnGroup } from './process-group.ts';
+import { CLI_RUN_TIMEOUT_MS } from './timeouts.ts';
 
 const SLOW_READER = fileURLToPath(new URL('./slow-reader.ts', import.meta.url));
 
@@ -41,7 +42,7 @@ export async function runMeshRedirected(args: readonly string[], o: RedirectOpti
     ? '> "$MESH_T_OUT"'
     : '| "$MESH_T_NODE" "$MESH_T_READER" "$MESH_T_OUT" "$MESH_T_CHUNK" "$MESH_T_PAUSE"';
   const script = `{ "$@" < "$MESH_T_IN"; echo $? > "$MESH_T_CODE"; } ${sink}`;
-  const child = spawn('sh', ['-c', script, 'sh', process.execPath, o.bin ?? MESH_BIN, ...args], {
+  const { child, pgid } = spawnGroup('sh', ['-c', script, 'sh', process.execPath, o.bin ?? MESH_BIN, ...args], {
     cwd: REPO_ROOT,
     env: {
       ...childEnv(),
@@ -49,13 +50,11 @@ export async function runMeshRedirected(args: readonly string[], o: RedirectOpti
       MESH_T_CHUNK: String(o.readChunkBytes ?? 4096), MESH_T_PAUSE: String(o.readPauseMs ?? 2),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
   });
-  track(child);
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c: string) => (stderr += c));
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), o.timeoutMs ?? 60_000);
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (c: string) => (stderr += c));
+  const timer = setTimeout(() => killTree(pgid), o.timeoutMs ?? CLI_RUN_TIMEOUT_MS);
   try {
     await new Promise<void>((resolve, reject) => {
       child.once('error', reject);

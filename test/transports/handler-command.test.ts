@@ -36,9 +36,9 @@ function handOff(body = 'hello $(touch PWNED) `id` \'"; rm -rf /', overrides: { 
 const run = (command: string[], extra: Partial<HandlerCommandOptions> = {}) =>
   createHandlerCommandDelivery({ command, env: { PATH: process.env['PATH'], OUT: dir }, cwd: dir, ...extra });
 
-/** Waits (bounded) until `pid` no longer exists. */
+/** Waits (bounded, 30 s: a loaded machine can be slow to reap) until `pid` no longer exists. */
 async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 1_500; i++) {
     try {
       process.kill(pid, 0);
     } catch {
@@ -124,7 +124,7 @@ describe('handler command delivery', () => {
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.transient, true);
     assert.match(!r.ok ? r.error : '', /timed out after 300 ms/);
-    assert.ok(Date.now() - started < 5_000);
+    assert.ok(Date.now() - started < 30_000, 'ended by the time-out, not by the script');
     const childPid = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
     assert.ok(childPid > 0);
     assert.equal(await gone(childPid), true, 'background child was killed with the group');

@@ -4,7 +4,7 @@
 // own hook and gateway tokens, and the fake model as its default model. Output goes to log files
 // in a log dir that survives the run (state dirs are deleted on stop unless MESH_E2E_KEEP=1).
 // The process runs in its own process group; `stop()` takes the whole group down, and groups left
-// running when the test process exits are killed (see process-group.ts).
+// running when the test process exits are killed (see test/support/process-group.ts).
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildGatewayConfig, mergeConfig } from './gateway-config.ts';
 import type { FakeProvider } from './gateway-config.ts';
-import { memoryOf, processTree, spawnGroup, stopGroup } from './process-group.ts';
-import type { ProcInfo } from './process-group.ts';
+import { memoryOf, processTree, spawnGroup, stopGroup } from '../../support/process-group.ts';
+import type { ProcInfo } from '../../support/process-group.ts';
+import { CHILD_PROCESS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, msFromEnv } from '../../support/timeouts.ts';
 import { waitUntil } from './wait.ts';
 
 export interface StartGatewayOptions {
@@ -45,6 +46,7 @@ export interface StartGatewayOptions {
   env?: Record<string, string>;
   /** Run `openclaw config validate` before starting (about 2 s). */
   validateConfig?: boolean;
+  /** Ceiling from spawn to the first `/health` 200 (default GATEWAY_START_TIMEOUT_MS). */
   startTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL. OpenClaw drains active agent runs for
    *  minutes, so a gateway stopped mid-run always takes this long. Default 10 s. */
@@ -89,6 +91,15 @@ export interface OpenClawGateway {
 }
 
 const HEALTH_POLL_MS = 250;
+/** One /health probe; a loaded gateway can take seconds to answer, and the loop tries again anyway. */
+const HEALTH_PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * Ceiling on a gateway's start (spawn to the first `/health` 200). It answers in 8-16 s on an idle
+ * machine and took 93 s on a loaded one; the wait ends at the first 200, so a high ceiling only
+ * matters when a gateway never comes up. MESH_E2E_GATEWAY_START_TIMEOUT_MS overrides it.
+ */
+export const GATEWAY_START_TIMEOUT_MS = msFromEnv('MESH_E2E_GATEWAY_START_TIMEOUT_MS', 240_000);
 
 /** State dirs of gateways not stopped yet, removed synchronously if the test process exits. */
 const pendingStateDirs = new Set<() => void>();
@@ -96,7 +107,7 @@ let exitCleanupInstalled = false;
 function onExitRemove(remove: () => void): () => void {
   if (!exitCleanupInstalled) {
     exitCleanupInstalled = true;
-    // Registered after process-group.ts's exit hook (spawnGroup ran first), so processes die first.
+    // Registered after process-group.ts's exit hook (installed when it was imported), so processes die first.
     process.on('exit', () => {
       for (const fn of pendingStateDirs) fn();
     });
@@ -191,9 +202,14 @@ async function runValidate(entry: string, env: NodeJS.ProcessEnv, logFile: strin
   const out = openSync(logFile, 'a');
   try {
     const g = spawnGroup(process.execPath, [entry, 'config', 'validate'], { env, stdio: ['ignore', out, out] });
-    const { code } = await g.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<{ code: null }>((resolve) => {
+      timer = setTimeout(() => resolve({ code: null }), CHILD_PROCESS_TIMEOUT_MS);
+    });
+    const { code } = await Promise.race([g.exited, timedOut]);
+    clearTimeout(timer);
     await stopGroup(g, 1_000);
-    if (code !== 0) throw new Error(`openclaw config validate failed (exit ${code}):\n${tailOf(logFile, 20)}`);
+    if (code !== 0) throw new Error(`openclaw config validate failed (${code === null ? `no exit within ${CHILD_PROCESS_TIMEOUT_MS} ms` : `exit ${code}`}):\n${tailOf(logFile, 20)}`);
   } finally {
     closeSync(out);
   }
@@ -257,13 +273,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
           throw new Error(`gateway ${name} exited during startup (${signal ?? `exit ${code}`}${code === 78 ? ', config error' : ''}); log ${logFile}:\n${tailOf(logFile, 40)}`);
         }
         try {
-          const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+          const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS) });
           await res.arrayBuffer();
           return res.status === 200;
         } catch {
           return false;
         }
-      }, { timeoutMs: opts.startTimeoutMs ?? 90_000, intervalMs: HEALTH_POLL_MS, what: `gateway ${name} /health on port ${port} (log ${logFile})` });
+      }, { timeoutMs: opts.startTimeoutMs ?? GATEWAY_START_TIMEOUT_MS, intervalMs: HEALTH_POLL_MS, what: `gateway ${name} /health on port ${port} (log ${logFile})` });
     } catch (err) {
       await stop();
       throw err;
@@ -279,7 +295,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<OpenClawG
         const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
         if (token !== null) headers['authorization'] = `Bearer ${token}`;
         const res = await fetch(`${baseUrl}/hooks/${subpath}`, {
-          method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000),
+          method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS),
         });
         const text = await res.text();
         let json: unknown;
