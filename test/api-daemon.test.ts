@@ -11,6 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { openNode } from '../src/node/mesh-node.ts';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { SseReader } from './support/sse-reader.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
+
+const SSE_STALL_MS = 10_000;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -31,7 +34,9 @@ describe('mesh serve: the local API over real sockets', () => {
     cluster = await MeshCluster.create({ agents: ['alpha', 'beta'] });
     alpha = cluster.node('alpha');
     beta = cluster.node('beta');
-    alpha.updateConfig({ api: { eventStreamBufferBytes: 65_536, eventStreamStallMs: 300 } });
+    // A small buffer so a burst overflows it; a stall long enough that a healthy reader in this
+    // process, paused by a loaded machine, is not mistaken for one that stopped reading.
+    alpha.updateConfig({ api: { eventStreamBufferBytes: 65_536, eventStreamStallMs: SSE_STALL_MS } });
     const handler = cluster.script('answer.mjs', [
       `#!${process.execPath}`,
       "let text = ''; process.stdin.setEncoding('utf8');",
@@ -55,7 +60,7 @@ describe('mesh serve: the local API over real sockets', () => {
     assert.equal((await alpha.mesh(['send', 'beta', 'notification', 'one'])).code, 0);
     // … and from the daemon itself: it receives beta's message (message.received, hand-off events).
     assert.equal((await beta.mesh(['send', 'alpha', 'notification', 'two'])).code, 0);
-    await first.reader.until(() => first.reader.events.some((e) => e.event === 'message.received'), 20_000, 'the daemon\'s message.received');
+    await first.reader.until(() => first.reader.events.some((e) => e.event === 'message.received'), BACKGROUND_WORK_TIMEOUT_MS, 'the daemon\'s message.received');
     first.abort(); // the connection drops mid-stream
     await first.reader.until(() => first.reader.ended, 5_000, 'the end of the first stream').catch(() => undefined);
     const missedFrom = Number(first.reader.lastEventId);
@@ -64,14 +69,14 @@ describe('mesh serve: the local API over real sockets', () => {
     // While away: more of both kinds.
     assert.equal((await alpha.mesh(['send', 'beta', 'notification', 'three'])).code, 0);
     assert.equal((await beta.mesh(['send', 'alpha', 'alert', 'four'])).code, 0);
-    await waitFor('alpha to receive "four"', 20_000, () => (alpha.count("SELECT count(*) AS n FROM events WHERE type = 'message.received'") >= 2 ? true : undefined));
+    await waitFor('alpha to receive "four"', BACKGROUND_WORK_TIMEOUT_MS, () => (alpha.count("SELECT count(*) AS n FROM events WHERE type = 'message.received'") >= 2 ? true : undefined));
 
     const second = await stream(`${api}/api/events`, { 'last-event-id': first.reader.lastEventId });
     assert.equal((await alpha.mesh(['send', 'beta', 'notification', 'five'])).code, 0);
     assert.equal((await beta.mesh(['send', 'alpha', 'notification', 'six'])).code, 0);
-    await waitFor('alpha to receive "six"', 20_000, () => (alpha.count("SELECT count(*) AS n FROM events WHERE type = 'message.received'") >= 3 ? true : undefined));
+    await waitFor('alpha to receive "six"', BACKGROUND_WORK_TIMEOUT_MS, () => (alpha.count("SELECT count(*) AS n FROM events WHERE type = 'message.received'") >= 3 ? true : undefined));
     const end = alpha.count('SELECT max(seq) AS n FROM events');
-    await second.reader.until(() => second.reader.seqs().at(-1) === end, 20_000, `event ${end}`);
+    await second.reader.until(() => second.reader.seqs().at(-1) === end, BACKGROUND_WORK_TIMEOUT_MS, `event ${end}`);
     second.abort();
 
     const got = [...first.reader.seqs(), ...second.reader.seqs()];
@@ -104,13 +109,13 @@ describe('mesh serve: the local API over real sockets', () => {
     } finally {
       await other.close();
     }
-    await healthy.reader.until(() => healthy.reader.seqs().length === 4000, 60_000, '4000 events');
+    await healthy.reader.until(() => healthy.reader.seqs().length === 4000, BACKGROUND_WORK_TIMEOUT_MS, '4000 events');
     assert.deepEqual(healthy.reader.seqs(), Array.from({ length: 4000 }, (_, i) => start + 1 + i));
-    await waitFor('the daemon to cut the slow client off', 30_000, () => (/stopped reading, cut off/.test(alpha.daemon?.stderr ?? '') ? true : undefined));
+    await waitFor('the daemon to cut the slow client off', BACKGROUND_WORK_TIMEOUT_MS, () => (/stopped reading, cut off/.test(alpha.daemon?.stderr ?? '') ? true : undefined));
     slow.on('data', (c: Buffer) => (slowBytes += c.length));
     slow.on('error', () => undefined);
     slow.resume();
-    await waitFor('the slow connection to end', 20_000, () => (slowEnded ? true : undefined));
+    await waitFor('the slow connection to end', BACKGROUND_WORK_TIMEOUT_MS, () => (slowEnded ? true : undefined));
     assert.ok(slowBytes < 4000 * 6000, `it got only part of the stream (${slowBytes} bytes)`);
     healthy.abort();
   });
@@ -128,7 +133,7 @@ describe('mesh serve: the local API over real sockets', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'beta', type: 'notification', body: 'via the API' }),
     });
     assert.equal(((await s.json()) as Json)['results'][0].status, 'delivered');
-    await waitFor('beta to have it', 20_000, async () => ((await beta.inbox()).some((m) => m.body === 'via the API') ? true : undefined));
+    await waitFor('beta to have it', BACKGROUND_WORK_TIMEOUT_MS, async () => ((await beta.inbox()).some((m) => m.body === 'via the API') ? true : undefined));
   });
 
   test('a Host that is not the listener is refused over the wire too', async () => {

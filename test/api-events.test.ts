@@ -9,6 +9,7 @@ import type { MeshNode } from '../src/node/mesh-node.ts';
 import { apiHarness, type ApiHarness, type ApiHarnessOptions } from './support/api-harness.ts';
 import { waitFor } from './support/mesh-cluster.ts';
 import { SseReader } from './support/sse-reader.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 async function withApi(o: ApiHarnessOptions, fn: (h: ApiHarness) => Promise<void>): Promise<void> {
   const h = apiHarness({ pollIntervalMs: 20, ...o });
@@ -140,7 +141,7 @@ describe('GET /api/events', () => {
     for (let i = 1; i <= 200; i++) h.node.events.emit({ type: 'message.rejected', from: pad, id: null, code: `c${i}` });
     await fast.until(() => fast.seqs().length === 200);
     assert.deepEqual(fast.seqs(), range(1, 200), 'the reading client lagged and caught up from the log: nothing lost, nothing twice');
-    await waitFor('the slow client to be cut off', 10_000, () => (h.api.context.streams.size === 1 ? true : undefined), 20);
+    await waitFor('the slow client to be cut off', BACKGROUND_WORK_TIMEOUT_MS, () => (h.api.context.streams.size === 1 ? true : undefined), 20);
     assert.ok(h.logs.some((l) => l.level === 'warn' && /stopped reading, cut off/.test(l.msg)));
     await assert.rejects(async () => {
       const reader = (slow.body as ReadableStream<Uint8Array>).getReader();

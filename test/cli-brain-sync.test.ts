@@ -12,6 +12,7 @@ import { openNode } from '../src/node/mesh-node.ts';
 import { conversationsOf } from '../src/node/node-conversations.ts';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 const TOKEN = 'brain-token-0123456789abcdef';
 const CONVERSATION_EVENTS = ['conversation.opened', 'round.opened', 'response.received', 'round.closed', 'conversation.status', 'consensus.set'];
@@ -94,7 +95,7 @@ describe('mesh brain-sync against a real ingest server', { timeout: 180_000 }, (
       const requestId = round.targets[0]?.requestId ?? '';
       const reply = await beta.mesh(['reply', requestId, '1260']);
       assert.equal(reply.code, 0, describeRun(reply));
-      await waitFor('the answer in alpha\'s round', 30_000, () => (conversationsOf(node).get(round.conversationId)?.conversation.status === 'complete' ? true : undefined));
+      await waitFor('the answer in alpha\'s round', BACKGROUND_WORK_TIMEOUT_MS, () => (conversationsOf(node).get(round.conversationId)?.conversation.status === 'complete' ? true : undefined));
     } finally {
       await node.close();
     }
@@ -153,7 +154,7 @@ describe('mesh brain-sync against a real ingest server', { timeout: 180_000 }, (
       await beta.daemon?.stop(10_000);
       beta.updateConfig({ brainSync: { url: server.url, intervalMs: 1000, token: TOKEN, timeoutMs: 5000 } });
       await beta.serve();
-      await waitFor('beta\'s daemon to sync everything', 60_000, () => {
+      await waitFor('beta\'s daemon to sync everything', BACKGROUND_WORK_TIMEOUT_MS, () => {
         const want = expectedIds(beta);
         const got = new Set(server.accepted().map((b) => b.id));
         return server.posts.length > 3 && want.every((id) => got.has(id)) ? true : undefined;

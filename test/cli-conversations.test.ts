@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { deadUrl, makeHome, runCli, startPeer, type TestHome } from './support/cli-harness.ts';
 import { waitFor } from './support/mesh-cluster.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 const CONV_ID_RE = /^conv_\d+_[0-9a-f]{8}$/;
 type Json = Record<string, unknown>;
@@ -198,7 +199,7 @@ describe('conversation commands on one node', { timeout: 120_000 }, () => {
     assert.match((await cli(['conv', 'search', '--query', 'nothing-like-this'])).stdout, /^No conversations found matching the criteria\.\n$/);
 
     // c's round has a TTL of 1 s: `mesh conv timeout` (what mesh serve does by itself) times it out.
-    const timedOut = await waitFor('the 1 s round to time out', 20_000, async () => {
+    const timedOut = await waitFor('the 1 s round to time out', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const t = await json<{ roundsTimedOut: { conversationId: string }[]; conversationsTimedOut: string[] }>(['conv', 'timeout'], 0);
       return t.conversationsTimedOut.includes(c) ? t : undefined;
     }, 250);

@@ -16,6 +16,7 @@ import { wireTimestamp } from '../src/protocol/time.ts';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
 import { json, startLoopbackServer, type LoopbackServer } from './transports/loopback-server.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 /** --wait for rounds that end by themselves: generous for a loaded machine, never reached when all goes well. */
 const WAIT = '120';
@@ -131,7 +132,7 @@ describe('conversations between real daemons', { timeout: 300_000 }, () => {
     });
   }
   function gatewayMessage(what: string, pick: (e: WireEnvelope) => boolean): Promise<{ frame: string; envelope: WireEnvelope }> {
-    return waitFor(`delta's gateway to get ${what}`, 60_000, () => atGateway().find((m) => pick(m.envelope)));
+    return waitFor(`delta's gateway to get ${what}`, BACKGROUND_WORK_TIMEOUT_MS, () => atGateway().find((m) => pick(m.envelope)));
   }
 
   async function show(node: ClusterNode, id: string): Promise<ShowJson> {
@@ -223,7 +224,7 @@ describe('conversations between real daemons', { timeout: 300_000 }, () => {
     assert.ok(request);
     const again = await beta.mesh(['reply', request.id, '1300, on second thought']);
     assert.equal(again.code, 0, describeRun(again));
-    const after = await waitFor('the second answer at alpha', 30_000, async () => {
+    const after = await waitFor('the second answer at alpha', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const s = await show(alpha, countConv);
       return (s.rounds[1]?.responses.length ?? 0) === 4 ? s : undefined;
     });
@@ -238,7 +239,7 @@ describe('conversations between real daemons', { timeout: 300_000 }, () => {
       ['disagree', null, null, ['no: the index is stale', 'yes, healthy']]);
     const stranger = await delta.mesh(['send', 'alpha', 'response', 'me too', '--conversation-id', text.conversationId]);
     assert.equal(stranger.code, 0, describeRun(stranger));
-    const flagged = await waitFor('delta\'s answer at alpha', 30_000, async () =>
+    const flagged = await waitFor('delta\'s answer at alpha', BACKGROUND_WORK_TIMEOUT_MS, async () =>
       (await show(alpha, text.conversationId)).rounds[0]?.responses.find((x) => x.agent === 'delta'));
     assert.deepEqual([flagged.counted, flagged.fromParticipant, flagged.correlatedBy], [false, false, 'conversation_id']);
     assert.match((await alpha.mesh(['conv', 'show', text.conversationId])).stdout, /delta \(not a participant\) {2}me too/);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { MeshCluster, waitFor, type JsonObject } from './support/mesh-cluster.ts';
 import { childEnv, describeRun, killGroup, MESH_BIN, REPO_ROOT, track } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 interface PeerView { name: string; endpoint: string; status: string; medianMs: number | null; p95Ms: number | null; samples: number; failures: number; circuit: string; route: string; via: string | null; meshNode: boolean | null; forwards: boolean }
 interface Status { agent: string; hub: { name: string | null; status: string }; relay: string | null; epoch: number; electedBy: string | null; peers: PeerView[]; recent: { id: string | null; direction: string; to: string | null }[] }
@@ -53,7 +54,7 @@ describe('mesh status and mesh discover (three daemons on loopback)', () => {
 
   test('status --json has .agent, the peers with latency, circuit and route, the hub; --compact is one line', async () => {
     const alpha = cluster.node('alpha');
-    const s = await waitFor('the daemon\'s probes', 20_000, async () => {
+    const s = await waitFor('the daemon\'s probes', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const x = await alpha.meshJson<Status>(['status']);
       return x.peers.every((p) => p.samples >= 3) ? x : undefined;
     });
@@ -83,11 +84,11 @@ describe('mesh status and mesh discover (three daemons on loopback)', () => {
       for (const l of lines) if (l.trim() !== '') snapshots.push(JSON.parse(l) as Status);
     });
     try {
-      await waitFor('the first snapshot', 20_000, () => (snapshots.length > 0 ? true : undefined));
+      await waitFor('the first snapshot', BACKGROUND_WORK_TIMEOUT_MS, () => (snapshots.length > 0 ? true : undefined));
       const sent = await alpha.meshJson<{ results: { id: string; status: string }[] }>(['send', 'gamma', 'notification', 'watch me']);
       const id = sent.results[0]?.id;
       assert.equal(sent.results[0]?.status, 'delivered');
-      const seen = await waitFor('a snapshot showing the message', 20_000, () => snapshots.find((s) => s.recent.some((m) => m.id === id)));
+      const seen = await waitFor('a snapshot showing the message', BACKGROUND_WORK_TIMEOUT_MS, () => snapshots.find((s) => s.recent.some((m) => m.id === id)));
       const shown = seen.recent.find((m) => m.id === id);
       assert.deepEqual([shown?.direction, shown?.to], ['out', 'gamma']);
     } finally {
@@ -102,7 +103,7 @@ describe('mesh status and mesh discover (three daemons on loopback)', () => {
 
   test('kill the hub: an election, the same relay and epoch on every node; routes and status show it', async () => {
     await cluster.node('hub').daemon?.crash();
-    const views = await waitFor('every node to follow one election', 30_000, async () => {
+    const views = await waitFor('every node to follow one election', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const all = await Promise.all(['alpha', 'gamma'].map((n) => cluster.node(n).meshJson<{ relay: string | null; epoch: number; electedBy: string | null }>(['discover', 'routes'])));
       return all.every((v) => v.relay === 'gamma' && v.epoch === all[0]?.epoch && v.electedBy === all[0]?.electedBy) ? all : undefined;
     });

@@ -23,6 +23,7 @@ import { waitFor } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
 import { NetFleet, type FleetNode } from './support/netns-fleet.ts';
 import { netnsUnavailable } from './support/netns-lab.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 const unavailable = netnsUnavailable();
 
@@ -65,7 +66,7 @@ describe('relay failover through network namespaces', { skip: unavailable ?? fal
     });
     await Promise.all(fleet.nodes.map((n) => n.serve()));
     // Everyone has probed everyone: the relay's forward/1 and every peer's relay/1 are known.
-    await waitFor('every node to see every peer up', 60_000, async () => {
+    await waitFor('every node to see every peer up', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const views = await Promise.all(fleet.nodes.map((n) => n.meshJson<HealthView>(['discover', 'status'])));
       return views.every((v) => v.peers.length === 4 && v.peers.every((p) => p.status === 'up' && p.meshNode === true)) ? true : undefined;
     }, 250);
@@ -96,7 +97,7 @@ describe('relay failover through network namespaces', { skip: unavailable ?? fal
     const delta = fleet.node('delta');
     const gamma = fleet.node('gamma');
     fleet.lab.cut(alpha.index, delta.index);
-    await waitFor('alpha to route delta via gamma', 30_000, async () => {
+    await waitFor('alpha to route delta via gamma', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const r = await routes(alpha);
       return r.routes['delta']?.route === 'relay' && r.routes['delta'].via === 'gamma' ? true : undefined;
     }, 250);
@@ -104,7 +105,7 @@ describe('relay failover through network namespaces', { skip: unavailable ?? fal
     const result = sent.results[0];
     assert.deepEqual([result?.status, result?.via, result?.signed, result?.encrypted.body], ['delivered', 'gamma', true, true], JSON.stringify(sent));
     const id = result?.id as string;
-    const inbox = await waitFor('delta to receive it', 30_000, async () => {
+    const inbox = await waitFor('delta to receive it', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const box = await delta.meshJson<{ messages: { id: string; from: string; auth: string; body: string }[] }>(['inbox', '--limit', '0']);
       return box.messages.find((m) => m.id === id);
     }, 250);
@@ -135,7 +136,7 @@ describe('relay failover through network namespaces', { skip: unavailable ?? fal
     const a = await routes(alpha);
     assert.deepEqual(Object.values(a.routes).map((x) => x.route), ['direct', 'direct', 'direct', 'direct']);
     fleet.lab.heal(alpha.index, delta.index);
-    await waitFor('alpha to reach delta again', 30_000, async () => {
+    await waitFor('alpha to reach delta again', BACKGROUND_WORK_TIMEOUT_MS, async () => {
       const v = await alpha.meshJson<HealthView>(['discover', 'probe']);
       return v.peers.find((p) => p.name === 'delta')?.status === 'up' ? true : undefined;
     }, 500);

@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MeshCluster, waitFor, type ClusterNode, type JsonObject } from './support/mesh-cluster.ts';
 import { describeRun, freePort } from './support/mesh-process.ts';
+import { BACKGROUND_WORK_TIMEOUT_MS } from './support/timeouts.ts';
 
 interface Forwarded { received: string; sent: string; status: number; body: string }
 
@@ -111,7 +112,7 @@ describe('the relay on the wire (loopback)', () => {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gamma.token}` }, body: JSON.stringify({ message: relayed }),
     });
     assert.equal(r.status, 202, await r.text());
-    const got = await waitFor('delta to receive the bash-relayed message', 30_000, async () => (await delta.inbox()).find((m) => m.id === id));
+    const got = await waitFor('delta to receive the bash-relayed message', BACKGROUND_WORK_TIMEOUT_MS, async () => (await delta.inbox()).find((m) => m.id === id));
     assert.deepEqual([got.from, got.auth, got.body], ['alpha', 'hmac', 'relayed by a bash sender']);
     assert.equal(delta.query<{ envelope: string }>('SELECT envelope FROM inbox WHERE id = ?', id)[0]?.envelope, relayed, 'the exact bytes bash sent');
     assert.equal(gamma.query("SELECT 1 FROM audit WHERE msg_id = ? AND status = 'relay_forwarded'", id).length, 1);
