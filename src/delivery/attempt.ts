@@ -18,7 +18,7 @@ import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import type { MeshEvent } from '../protocol/events.ts';
 import { wrapForHook } from '../protocol/hook.ts';
 import { appendRelayMarker } from '../protocol/relay-marker.ts';
-import { classifyResult } from './classify.ts';
+import { classifyResult, type Classification } from './classify.ts';
 import { errorName, report, type DeliveryContext } from './delivery-context.ts';
 import { envelopeHeader, type EnvelopeHeader } from './outbound-audit.ts';
 import { purgeExpiredOutbox } from './purge.ts';
@@ -196,17 +196,21 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage, o
   const result = await send(ctx, request);
   // Everything the outcome changes (breaker, outbox row, dead letter, audit, event) commits as one
   // transaction: one WAL commit per attempt instead of four, and no half-recorded outcome.
-  return store.transaction(() => settle(ctx, msg, header, result, route, opts.noRetry === true));
+  // A delivered message is on the receiver's disk (it answered 2xx only after its fsync), so the
+  // sender's "delivered" mark need not be fsynced: a power loss that takes it back sends the message
+  // again and the receiver answers it as a duplicate. Every other outcome (queued for a retry, dead
+  // letter) is reported to the caller and must be on disk first.
+  const c = classifyResult(result);
+  return store.transaction(() => settle(ctx, msg, header, result, c, route, opts.noRetry === true), { durable: c.verdict !== 'delivered' });
 }
 
 /** Records the outcome of a request that was sent; runs inside the caller's transaction. */
 function settle(
-  ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, result: TransportResult, route: AttemptRoute, noRetry: boolean,
+  ctx: DeliveryContext, msg: OutboxMessage, header: EnvelopeHeader, result: TransportResult, c: Classification, route: AttemptRoute, noRetry: boolean,
 ): AttemptOutcome {
   const { store, breaker, options } = ctx;
   const id = msg.id;
   const done = ctx.clock.now();
-  const c = classifyResult(result);
   const attempts = msg.attempts + 1;
   const httpStatus = result.status ?? undefined;
   const via = route.via === null ? '' : `; via ${route.via}`;

@@ -103,6 +103,14 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     return claimed;
   }
 
+  /**
+   * claimBatch in one commit, not fsynced: a lease only keeps other workers off a message while it
+   * is attempted; one lost to a power loss leaves the message due again, which is where it was.
+   */
+  function claimBatchCommitted(now: number): OutboxMessage[] {
+    return ctx.store.transaction(() => claimBatch(now), { durable: false });
+  }
+
   return {
     breaker,
     get options() {
@@ -127,7 +135,7 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
         lastPruneAt = now;
         ctx.store.outbox.pruneDelivered(now - ctx.options.deliveredRetentionMs);
       }
-      const batch = claimBatch(now);
+      const batch = claimBatchCommitted(now);
       const results = await Promise.allSettled(batch.map((m) => attemptClaimed(ctx, m)));
       let sent = 0;
       for (const [i, r] of results.entries()) {

@@ -121,7 +121,7 @@ export class MeshNode {
 
   #openForWriting(): Store {
     mkdirSync(this.layout.dataDir, { recursive: true, mode: 0o700 });
-    return openSqliteStore(this.layout.databaseFile);
+    return openSqliteStore(this.layout.databaseFile, { synchronous: this.config.store.synchronous });
   }
 
   /**
@@ -250,6 +250,7 @@ function liveConfig(path: string, env: NodeJS.ProcessEnv, logger: Logger): LiveF
       }
       if (next.api.enabled !== previous.api.enabled) logger.warn('api.enabled changed: restart mesh serve to apply it', { file: path });
       if (JSON.stringify(next.nats) !== JSON.stringify(previous.nats)) logger.warn('nats changed: restart mesh serve to apply it', { file: path });
+      if (next.store.synchronous !== previous.store.synchronous) logger.warn('store.synchronous changed: restart mesh serve to apply it', { file: path });
     },
     onInvalid: (e) => {
       logger.error('configuration edit refused, keeping the last good settings', { file: path, error: isMeshError(e) ? e.message : 'unreadable' });

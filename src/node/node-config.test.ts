@@ -1,4 +1,4 @@
-/** config/mesh.json sections validated in node-config.ts: fleet (+ retention.incidentsDays), sessions, brainSync. */
+/** config/mesh.json sections validated in node-config.ts: fleet (+ retention.incidentsDays), sessions, brainSync, store. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isMeshError } from '../protocol/errors.ts';
@@ -89,5 +89,20 @@ describe('config/mesh.json: brainSync', () => {
     refused(() => parse({ brainSync: { url: 'http://h' } , x: 1 }), /"x"/);
     refused(() => parse({ brainSync: { url: 'http://h', token: 'a b' } }), /brainSync\.token/);
     refused(() => parse({ brainSync: { url: 'http://h', intervalMs: 10 } }), /brainSync\.intervalMs/);
+  });
+});
+
+describe('config/mesh.json: store', () => {
+  test('commits are fsynced by default; "normal" turns it off', () => {
+    assert.equal(defaultNodeConfig().store.synchronous, 'full');
+    assert.equal(parse({}).store.synchronous, 'full');
+    assert.equal(parse({ store: { synchronous: 'normal' } }).store.synchronous, 'normal');
+    assert.equal(parse({ store: { synchronous: 'full' } }).store.synchronous, 'full');
+  });
+
+  test('another mode or an unknown key is refused, naming the setting', () => {
+    refusedField({ store: { synchronous: 'off' } }, 'store.synchronous');
+    refusedField({ store: { synchronous: 2 } }, 'store.synchronous');
+    refusedField({ store: { fsync: true } }, 'store.fsync');
   });
 });

@@ -20,6 +20,7 @@ import {
 import { defaultRetentionConfig, readRetentionConfig, RETENTION_KEYS, type RetentionConfig } from './config/retention-config.ts';
 import { defaultServeConfig, readServeConfig, SERVE_KEYS, type ServeConfig } from './config/serve-config.ts';
 import { parseNatsConfig, type NatsConfig } from './nats-config.ts';
+import { defaultStoreConfig, readStoreConfig, STORE_KEYS, type StoreConfig } from './config/store-config.ts';
 import { defaultSessionsConfig, readSessionsConfig, SESSIONS_KEYS, sessionsFromEnv, type SessionsConfig } from './config/sessions-config.ts';
 
 export interface NodeConfig {
@@ -41,9 +42,11 @@ export interface NodeConfig {
   nats: NatsConfig | null;
   /** MESH as an A2A 1.0 server on the hooks listener (config/a2a-config.ts, docs/a2a.md). */
   a2a: A2AConfig;
+  /** How the store commits (config/store-config.ts); read when the database is opened. */
+  store: StoreConfig;
 }
 
-const SECTIONS = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'nats', 'a2a', '$comment'];
+const SECTIONS = ['serve', 'delivery', 'inbound', 'handler', 'openclaw', 'retention', 'fleet', 'sessions', 'brainSync', 'api', 'nats', 'a2a', 'store', '$comment'];
 
 export function defaultNodeConfig(): NodeConfig {
   return {
@@ -59,6 +62,7 @@ export function defaultNodeConfig(): NodeConfig {
     api: defaultApiConfig(),
     nats: null,
     a2a: defaultA2AConfig(),
+    store: defaultStoreConfig(),
   };
 }
 
@@ -78,6 +82,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const brainSync = r.section(raw, 'brainSync', BRAIN_SYNC_KEYS);
   const api = r.section(raw, 'api', API_KEYS);
   const a2a = r.section(raw, 'a2a', A2A_KEYS);
+  const store = r.section(raw, 'store', STORE_KEYS);
 
   const cfg: NodeConfig = {
     serve: readServeConfig(r, serve),
@@ -92,6 +97,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     api: readApiConfig(r, api),
     nats: parseNatsConfig(raw['nats'], file),
     a2a: readA2AConfig(r, a2a),
+    store: readStoreConfig(r, store),
   };
   checkHandOff(r, cfg.inbound, cfg.handler, cfg.openclaw);
   return cfg;

@@ -443,6 +443,18 @@ export interface EventLog {
 
 // ---------------------------------------------------------------- the store
 
+export interface TransactionOptions {
+  /**
+   * Durability of the commit. By default (true) a transaction that returned is on disk: it survives
+   * a power loss (the SQLite store fsyncs the WAL in the commit, `synchronous = FULL`), so its effect
+   * may be acknowledged outside the process (a 202 to a peer, an exit code). `false` lets the commit
+   * skip the fsync: it still survives a crash of the process, and a later durable commit makes it
+   * durable too. Use it only where nothing the transaction holds is acknowledged before such a later
+   * commit. Decided by the outermost transaction; nested ones join its commit.
+   */
+  durable?: boolean;
+}
+
 export interface Store {
   readonly outbox: OutboxRepo;
   readonly deadLetters: DeadLetterRepo;
@@ -458,7 +470,7 @@ export interface Store {
   readonly events: EventLog;
   /** A2A tasks this node serves (ports/a2a-tasks.ts). */
   readonly a2aTasks: A2ATaskRepo;
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => T, options?: TransactionOptions): T;
   /**
    * Runs `fn` after the current (outermost) transaction commits, or at once outside a transaction;
    * never when it (or the nested transaction `fn` was registered in) rolls back. For telling

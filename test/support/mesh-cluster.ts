@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeRun, freePort, runMesh, spawnDaemon, type CliResult, type DaemonProcess, type RunOptions } from './mesh-process.ts';
+import { describeRun, freePort, runMesh, spawnDaemon, type CliResult, type CommandWrapper, type DaemonProcess, type RunOptions } from './mesh-process.ts';
 import { KeyedJobs, settleAll } from './keyed-jobs.ts';
 import { CLEANUP_STOP_GRACE_MS } from './timeouts.ts';
 
@@ -136,13 +136,14 @@ export class ClusterNode {
   /**
    * Starts `mesh serve` on this node's port; env MESH_HANDLER=<handler> when given. `api: true` starts
    * the local API on a free port (`daemon.apiUrl`), `api: <port>` on that port; otherwise it is off.
+   * `wrap` runs it under another command (e.g. strace; stop() signals the whole process group).
    */
-  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean | number } = {}): Promise<DaemonProcess> {
+  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean | number; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
     if (this.daemon?.running || this.#starting) throw new Error(`${this.name}: mesh serve is already running`);
     const env = { ...opts.env, ...(opts.handler ? { MESH_HANDLER: opts.handler } : {}) };
     const apiPort = opts.api === true ? 0 : typeof opts.api === 'number' ? opts.api : null;
     const args = ['--home', this.home, '--port', String(this.port), ...(apiPort === null ? [] : ['--api-port', String(apiPort)])];
-    this.#starting = spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    this.#starting = spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.wrap ? { wrap: opts.wrap } : {}) });
     try {
       this.daemon = await this.#starting;
     } finally {

@@ -36,11 +36,11 @@ export class SqliteAuditRepo implements AuditRepo {
 
   append(e: AuditEntry): number {
     const db = this.#db;
-    return db.transaction(() => Number(db.stmt(
+    return db.insert(
       `INSERT INTO audit (ts, direction, status, msg_id, from_agent, to_agent, type, subject, correlation_id,
          conversation_id, signed, encrypted, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(e.ts, e.direction, e.status, e.id, e.from, e.to, e.type, e.subject, e.correlationId, e.conversationId,
-      e.signed ? 1 : 0, e.encrypted ? 1 : 0, e.detail).lastInsertRowid));
+      e.ts, e.direction, e.status, e.id, e.from, e.to, e.type, e.subject, e.correlationId, e.conversationId,
+      e.signed ? 1 : 0, e.encrypted ? 1 : 0, e.detail);
   }
 
   /** Oldest first (by seq, the order of appends), or newest first; `limit` keeps the first matches in that order. */
@@ -76,6 +76,6 @@ export class SqliteAuditRepo implements AuditRepo {
 
   prune(before: number): number {
     const db = this.#db;
-    return db.transaction(() => db.run('DELETE FROM audit WHERE ts < ?', before));
+    return db.write('DELETE FROM audit WHERE ts < ?', before);
   }
 }

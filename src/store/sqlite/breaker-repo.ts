@@ -35,7 +35,7 @@ export class SqliteBreakerRepo implements BreakerRepo {
 
   put(b: BreakerRecord): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `INSERT INTO breakers (peer, state, consecutive_failures, opened_at, open_until, probe_until, last_failure_at,
          last_success_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (peer) DO UPDATE SET state = excluded.state, consecutive_failures = excluded.consecutive_failures,
@@ -43,7 +43,7 @@ export class SqliteBreakerRepo implements BreakerRepo {
          last_failure_at = excluded.last_failure_at, last_success_at = excluded.last_success_at,
          updated_at = excluded.updated_at`,
       b.peer, b.state, b.consecutiveFailures, b.openedAt, b.openUntil, b.probeUntil, b.lastFailureAt,
-      b.lastSuccessAt, b.updatedAt));
+      b.lastSuccessAt, b.updatedAt);
   }
 
   list(): BreakerRecord[] {

@@ -33,12 +33,12 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   create(c: ConversationRecord): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run(
+    return db.write(
       `INSERT INTO conversations (id, type, role, initiator, participants, subject, ttl_seconds, created_at, updated_at,
          deadline, status, status_reason, current_round, options, verdict)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       c.id, c.type, c.role, c.initiator, stringArrayText(c.participants), c.subject, c.ttlSeconds, c.createdAt,
-      c.updatedAt, c.deadline, c.status, c.statusReason, c.currentRound, optionsText(c), verdictText(c.verdict)) === 1);
+      c.updatedAt, c.deadline, c.status, c.statusReason, c.currentRound, optionsText(c), verdictText(c.verdict)) === 1;
   }
 
   get(id: string): ConversationRecord | null {
@@ -48,12 +48,12 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   update(c: ConversationRecord): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `UPDATE conversations SET type = ?, role = ?, initiator = ?, participants = ?, subject = ?, ttl_seconds = ?,
          created_at = ?, updated_at = ?, deadline = ?, status = ?, status_reason = ?, current_round = ?, options = ?,
          verdict = ? WHERE id = ?`,
       c.type, c.role, c.initiator, stringArrayText(c.participants), c.subject, c.ttlSeconds, c.createdAt, c.updatedAt,
-      c.deadline, c.status, c.statusReason, c.currentRound, optionsText(c), verdictText(c.verdict), c.id));
+      c.deadline, c.status, c.statusReason, c.currentRound, optionsText(c), verdictText(c.verdict), c.id);
   }
 
   search(filter: ConversationSearch = {}): ConversationRecord[] {
@@ -155,19 +155,19 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   addRound(r: RoundRecord): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run(
+    return db.write(
       `INSERT INTO conversation_rounds (conversation_id, round, question, created_at, deadline, expected, quorum, status, closed_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id, round) DO NOTHING`,
       r.conversationId, r.round, r.question, r.createdAt, r.deadline, stringArrayText(r.expected), r.quorum, r.status,
-      r.closedAt) === 1);
+      r.closedAt) === 1;
   }
 
   updateRound(r: RoundRecord): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `UPDATE conversation_rounds SET deadline = ?, expected = ?, quorum = ?, status = ?, closed_at = ?
        WHERE conversation_id = ? AND round = ?`,
-      r.deadline, stringArrayText(r.expected), r.quorum, r.status, r.closedAt, r.conversationId, r.round));
+      r.deadline, stringArrayText(r.expected), r.quorum, r.status, r.closedAt, r.conversationId, r.round);
   }
 
   round(conversationId: string, round: number): RoundRecord | null {
@@ -199,11 +199,11 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   addResponse(r: ResponseRecord): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run(
+    return db.write(
       `INSERT INTO conversation_responses (id, conversation_id, round, agent, correlation_id, body, received_at, auth,
          correlated_by, counted, from_participant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       r.id, r.conversationId, r.round, r.agent, r.correlationId, r.body, r.receivedAt, r.auth, r.correlatedBy,
-      bool(r.counted), bool(r.fromParticipant)) === 1);
+      bool(r.counted), bool(r.fromParticipant)) === 1;
   }
 
   response(id: string): ResponseRecord | null {
@@ -225,12 +225,12 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   putRequest(r: ConversationRequestRecord): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `INSERT INTO conversation_requests (id, conversation_id, round, agent, created_at, delivery, error)
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET conversation_id = excluded.conversation_id, round = excluded.round,
          agent = excluded.agent, created_at = excluded.created_at, delivery = excluded.delivery, error = excluded.error`,
-      r.id, r.conversationId, r.round, r.agent, r.createdAt, r.delivery, r.error));
+      r.id, r.conversationId, r.round, r.agent, r.createdAt, r.delivery, r.error);
   }
 
   request(id: string): ConversationRequestRecord | null {
@@ -250,6 +250,6 @@ export class SqliteConversationRepo implements ConversationRepo {
 
   setRequestDelivery(id: string, delivery: RequestDelivery, error: string | null): void {
     const db = this.#db;
-    db.transaction(() => db.run('UPDATE conversation_requests SET delivery = ?, error = ? WHERE id = ?', delivery, error, id));
+    db.write('UPDATE conversation_requests SET delivery = ?, error = ? WHERE id = ?', delivery, error, id);
   }
 }

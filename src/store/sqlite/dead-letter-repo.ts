@@ -53,8 +53,8 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
 
   put(l: DeadLetter): void {
     const db = this.#db;
-    db.transaction(() => db.run(UPSERT, l.id, l.peer, l.type, l.envelope, l.sessionKey, l.reason, l.attempts, l.lastError,
-      l.createdAt, l.expiresAt, l.failedAt));
+    db.write(UPSERT, l.id, l.peer, l.type, l.envelope, l.sessionKey, l.reason, l.attempts, l.lastError,
+      l.createdAt, l.expiresAt, l.failedAt);
   }
 
   get(id: string): DeadLetter | null {
@@ -96,7 +96,7 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
 
   remove(id: string): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run('DELETE FROM dead_letters WHERE id = ?', id) === 1);
+    return db.write('DELETE FROM dead_letters WHERE id = ?', id) === 1;
   }
 
   purge(peer?: string): number {

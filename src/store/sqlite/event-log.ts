@@ -17,8 +17,7 @@ export class SqliteEventLog implements EventLog {
   append(type: string, data: JsonValue, ts: number): number {
     const db = this.#db;
     const text = jsonText(data);
-    return db.transaction(() => Number(
-      db.stmt('INSERT INTO events (ts, type, data) VALUES (?, ?, ?)').run(ts, type, text).lastInsertRowid));
+    return db.insert('INSERT INTO events (ts, type, data) VALUES (?, ?, ?)', ts, type, text);
   }
 
   after(afterSeq: number, limit?: number): MeshEventRecord[] {
@@ -37,6 +36,6 @@ export class SqliteEventLog implements EventLog {
 
   prune(before: number): number {
     const db = this.#db;
-    return db.transaction(() => db.run('DELETE FROM events WHERE ts < ?', before));
+    return db.write('DELETE FROM events WHERE ts < ?', before);
   }
 }

@@ -122,25 +122,25 @@ export class SqliteInboxRepo implements InboxRepo {
 
   markHandedOff(id: string, now: number): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `UPDATE inbox SET delivery_state = 'delivered', handed_off_at = ?, lease_until = 0, delivery_error = NULL WHERE id = ?`,
-      now, id));
+      now, id);
   }
 
   recordDeliveryFailure(id: string, error: string, nextDeliveryAt: number, permanent: boolean): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `UPDATE inbox SET delivery_attempts = delivery_attempts + 1, delivery_error = ?, next_delivery_at = ?, lease_until = 0,
          delivery_state = ? WHERE id = ? AND delivery_state = 'pending'`,
-      error, nextDeliveryAt, permanent ? 'failed' : 'pending', id));
+      error, nextDeliveryAt, permanent ? 'failed' : 'pending', id);
   }
 
   retryDelivery(id: string, now: number): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run(
+    return db.write(
       `UPDATE inbox SET delivery_state = 'pending', delivery_attempts = 0, next_delivery_at = ?, lease_until = 0
          WHERE id = ? AND delivery_state = 'failed'`,
-      now, id)) > 0;
+      now, id) > 0;
   }
 
   withdraw(id: string, now: number, reason: string): boolean {
@@ -153,12 +153,12 @@ export class SqliteInboxRepo implements InboxRepo {
 
   setAlertTriage(id: string, decision: AlertDecision, incidentId: string | null): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run(
-      'UPDATE inbox SET alert_decision = ?, incident_id = ? WHERE id = ? AND alert_decision IS NULL', decision, incidentId, id)) > 0;
+    return db.write(
+      'UPDATE inbox SET alert_decision = ?, incident_id = ? WHERE id = ? AND alert_decision IS NULL', decision, incidentId, id) > 0;
   }
 
   prune(before: number): number {
     const db = this.#db;
-    return db.transaction(() => db.run('DELETE FROM inbox WHERE received_at < ?', before));
+    return db.write('DELETE FROM inbox WHERE received_at < ?', before);
   }
 }

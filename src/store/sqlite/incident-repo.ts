@@ -42,7 +42,7 @@ export class SqliteIncidentRepo implements IncidentRepo {
   put(i: IncidentRecord): void {
     const db = this.#db;
     const hosts = stringArrayText(i.affectedHosts);
-    db.transaction(() => db.run(
+    db.write(
       `INSERT INTO incidents (id, dedup_key, type, scope, host, check_name, summary, status, first_seen, last_seen,
          alert_count, affected_hosts, escalated, last_notified_at, window_count, notifications, resolved_at, resolved_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -53,7 +53,7 @@ export class SqliteIncidentRepo implements IncidentRepo {
          window_count = excluded.window_count, notifications = excluded.notifications, resolved_at = excluded.resolved_at,
          resolved_by = excluded.resolved_by`,
       i.id, i.dedupKey, i.type, i.scope, i.host, i.check, i.summary, i.status, i.firstSeen, i.lastSeen,
-      i.alertCount, hosts, i.escalated ? 1 : 0, i.lastNotifiedAt, i.windowCount, i.notifications, i.resolvedAt, i.resolvedBy));
+      i.alertCount, hosts, i.escalated ? 1 : 0, i.lastNotifiedAt, i.windowCount, i.notifications, i.resolvedAt, i.resolvedBy);
   }
 
   get(id: string): IncidentRecord | null {
@@ -80,6 +80,6 @@ export class SqliteIncidentRepo implements IncidentRepo {
 
   pruneResolved(before: number): number {
     const db = this.#db;
-    return db.transaction(() => db.run(`DELETE FROM incidents WHERE status = 'resolved' AND resolved_at < ?`, before));
+    return db.write(`DELETE FROM incidents WHERE status = 'resolved' AND resolved_at < ?`, before);
   }
 }

@@ -18,13 +18,13 @@ export class SqliteKeyValueRepo implements KeyValueRepo {
   set(key: string, value: JsonValue, now: number): void {
     const db = this.#db;
     const text = jsonText(value);
-    db.transaction(() => db.run(
+    db.write(
       `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, text, now));
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, text, now);
   }
 
   delete(key: string): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run('DELETE FROM kv WHERE key = ?', key) === 1);
+    return db.write('DELETE FROM kv WHERE key = ?', key) === 1;
   }
 }

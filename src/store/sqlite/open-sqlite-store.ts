@@ -18,10 +18,16 @@ import { SqliteNonceRepo } from './nonce-repo.ts';
 import { SqliteOutboxRepo } from './outbox-repo.ts';
 import { SqlitePeerHealthRepo } from './peer-health-repo.ts';
 import { SqliteSessionRepo } from './session-repo.ts';
-import { SqliteDb } from './sqlite-db.ts';
+import { SqliteDb, type SyncMode } from './sqlite-db.ts';
 import { isSqliteBusy, translateSqliteError } from './sqlite-errors.ts';
 
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long a writer waits for another process's write lock before STORE_BUSY. Every durable commit
+ * holds the lock across an fsync (milliseconds on a quiet disk, far more on a loaded machine), and
+ * SQLite's waiting is not fair: with a daemon and several CLI commands writing at once, one of them
+ * can wait several seconds for its turn. A CLI command that waits is better than one that fails.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another process's lock before STORE_BUSY. */
@@ -36,7 +42,16 @@ export interface SqliteStoreOptions {
    * migrated, and every write fails. SCHEMA_TOO_OLD when the schema would need an upgrade.
    */
   readonly readOnly?: boolean;
+  /**
+   * PRAGMA synchronous (default 'full'): with 'full' a commit that returned is on disk and survives
+   * a power loss; 'normal' and 'off' only survive a crash of the process (see README "Delivery
+   * guarantees"). Transactions opened with `durable: false` skip the fsync under 'full' too.
+   */
+  readonly synchronous?: SyncMode;
 }
+
+export const DEFAULT_SYNC_MODE: SyncMode = 'full';
+const SYNC_PRAGMA: Record<SyncMode, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
 
 /**
  * Opens (creating if needed, mode 600) the node's database and brings its schema up to date, or with
@@ -49,7 +64,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new MeshError(MeshErrorCode.InvalidArgument, `busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
   }
-  return storeOver(options.readOnly === true ? openForReading(path, busyTimeoutMs) : openForWriting(path, busyTimeoutMs, options.maxPageCount));
+  const sync = options.synchronous ?? DEFAULT_SYNC_MODE;
+  if (!Object.hasOwn(SYNC_PRAGMA, sync)) {
+    throw new MeshError(MeshErrorCode.InvalidArgument, `synchronous must be one of ${Object.keys(SYNC_PRAGMA).join(', ')}`);
+  }
+  return storeOver(options.readOnly === true ? openForReading(path, busyTimeoutMs) : openForWriting(path, busyTimeoutMs, options.maxPageCount, sync));
 }
 
 function openForReading(path: string, busyTimeoutMs: number): SqliteDb {
@@ -60,7 +79,7 @@ function openForReading(path: string, busyTimeoutMs: number): SqliteDb {
   }
 }
 
-function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: number | undefined): SqliteDb {
+function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: number | undefined, sync: SyncMode): SqliteDb {
   if (path !== ':memory:') createPrivateFile(path);
   let raw: DatabaseSync;
   try {
@@ -68,9 +87,9 @@ function openForWriting(path: string, busyTimeoutMs: number, maxPageCount: numbe
   } catch (e) {
     throw storeFailed(path, e);
   }
-  const db = new SqliteDb(raw, path);
+  const db = new SqliteDb(raw, path, sync);
   try {
-    configure(db, busyTimeoutMs);
+    configure(db, busyTimeoutMs, sync);
     migrate(db, path);
     if (maxPageCount !== undefined) capPages(db, maxPageCount);
   } catch (e) {
@@ -95,7 +114,7 @@ function storeOver(db: SqliteDb): Store {
     incidents: new SqliteIncidentRepo(db),
     sessions: new SqliteSessionRepo(db),
     events: new SqliteEventLog(db),
-    transaction: (fn) => db.transaction(fn),
+    transaction: (fn, options) => db.transaction(fn, options),
     afterCommit: (fn) => db.afterCommit(fn),
     close: () => db.close(),
   };
@@ -111,7 +130,7 @@ function createPrivateFile(path: string): void {
   }
 }
 
-function configure(db: SqliteDb, busyTimeoutMs: number): void {
+function configure(db: SqliteDb, busyTimeoutMs: number, sync: SyncMode): void {
   // Switching a fresh file to WAL needs a moment of exclusive access; when several processes open
   // the same new file at once, one may be refused without the busy handler being consulted.
   const deadline = Date.now() + busyTimeoutMs;
@@ -124,7 +143,8 @@ function configure(db: SqliteDb, busyTimeoutMs: number): void {
       sleepSync(delayMs);
     }
   }
-  db.raw.exec('PRAGMA synchronous = NORMAL');
+  // WAL + FULL: every durable commit fsyncs the WAL before it returns (see SqliteStoreOptions.synchronous).
+  db.raw.exec(`PRAGMA synchronous = ${SYNC_PRAGMA[sync]}`);
   db.raw.exec('PRAGMA foreign_keys = ON');
   db.raw.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
 }

@@ -52,11 +52,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
 
   enqueue(m: NewOutboxMessage): boolean {
     const db = this.#db;
-    return db.transaction(() => db.run(
+    return db.write(
       `INSERT INTO outbox (id, peer, type, envelope, session_key, created_at, expires_at, next_attempt_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       m.id, m.peer, m.type, m.envelope, m.sessionKey, m.createdAt, m.expiresAt, m.nextAttemptAt,
-    ) === 1);
+    ) === 1;
   }
 
   get(id: string): OutboxMessage | null {
@@ -92,21 +92,21 @@ export class SqliteOutboxRepo implements OutboxRepo {
 
   markDelivered(id: string, now: number): void {
     const db = this.#db;
-    db.transaction(() => db.run(
-      `UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_until = 0 WHERE id = ? AND state = 'pending'`, now, id));
+    db.write(
+      `UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_until = 0 WHERE id = ? AND state = 'pending'`, now, id);
   }
 
   recordFailure(id: string, error: string, nextAttemptAt: number): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, lease_until = 0
-       WHERE id = ? AND state = 'pending'`, error, nextAttemptAt, id));
+       WHERE id = ? AND state = 'pending'`, error, nextAttemptAt, id);
   }
 
   release(id: string, nextAttemptAt: number): void {
     const db = this.#db;
-    db.transaction(() => db.run(
-      `UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND state = 'pending'`, nextAttemptAt, id));
+    db.write(
+      `UPDATE outbox SET next_attempt_at = ?, lease_until = 0 WHERE id = ? AND state = 'pending'`, nextAttemptAt, id);
   }
 
   listPending(peer?: string, limit?: number): OutboxMessage[] {
@@ -163,6 +163,6 @@ export class SqliteOutboxRepo implements OutboxRepo {
 
   pruneDelivered(before: number): number {
     const db = this.#db;
-    return db.transaction(() => db.run(`DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`, before));
+    return db.write(`DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`, before);
   }
 }

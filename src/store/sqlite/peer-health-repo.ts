@@ -38,7 +38,7 @@ export class SqlitePeerHealthRepo implements PeerHealthRepo {
 
   put(h: PeerHealth): void {
     const db = this.#db;
-    db.transaction(() => db.run(
+    db.write(
       `INSERT INTO peer_health (peer, reachable, last_probe_at, latency_ms, http_status, consecutive_failures, last_ok_at, detail,
          latency_samples, features)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -47,7 +47,7 @@ export class SqlitePeerHealthRepo implements PeerHealthRepo {
          consecutive_failures = excluded.consecutive_failures, last_ok_at = excluded.last_ok_at, detail = excluded.detail,
          latency_samples = excluded.latency_samples, features = excluded.features`,
       h.peer, h.reachable ? 1 : 0, h.lastProbeAt, h.latencyMs, h.httpStatus, h.consecutiveFailures, h.lastOkAt, h.detail,
-      JSON.stringify(h.samples), h.features === null ? null : JSON.stringify(h.features)));
+      JSON.stringify(h.samples), h.features === null ? null : JSON.stringify(h.features));
   }
 
   get(peer: string): PeerHealth | null {

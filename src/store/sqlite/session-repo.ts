@@ -46,11 +46,11 @@ export class SqliteSessionRepo implements SessionRepo {
   put(s: SessionRecord): void {
     const db = this.#db;
     const participants = stringArrayText(s.participants);
-    db.transaction(() => db.run(
+    db.write(
       `INSERT INTO sessions (key, status, participants, created_at, last_activity) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET status = excluded.status, participants = excluded.participants,
          created_at = excluded.created_at, last_activity = excluded.last_activity`,
-      s.key, s.status, participants, s.createdAt, s.lastActivity));
+      s.key, s.status, participants, s.createdAt, s.lastActivity);
   }
 
   get(key: string): SessionRecord | null {

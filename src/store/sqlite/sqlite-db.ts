@@ -1,9 +1,19 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { TransactionOptions } from '../../ports/store.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 
 export type Row = Record<string, unknown>;
 export type Params = SQLInputValue[];
+
+/**
+ * SQLite's `PRAGMA synchronous` for commits (WAL mode): `full` fsyncs the WAL in every durable
+ * commit, so a commit that returned survives a power loss; `normal` and `off` commit without an
+ * fsync (a commit survives a crash of the process, not of the machine).
+ */
+export type SyncMode = 'full' | 'normal' | 'off';
+
+export type { TransactionOptions };
 
 /**
  * One connection plus the transaction discipline every repo relies on:
@@ -18,12 +28,19 @@ export type Params = SQLInputValue[];
  *   caller's later writes would run in autocommit mode, each committed on its own, while the work
  *   before the failure is silently gone: an acknowledged-but-not-stored message.
  * Errors leave as MeshError STORE_BUSY / STORE_FULL (with `path`) where they mean that.
+ *
+ * Durability: with `syncMode` 'full' every outer commit fsyncs the WAL before `transaction` returns,
+ * unless the outer transaction was opened with `durable: false` (the outer transaction decides:
+ * SQLite cannot change the setting inside one, so nested ones join its commit as it is). Writes that need no transaction of their own (`write`) join the current one without
+ * a savepoint: one statement is atomic by itself, and a failed statement leaves the transaction as
+ * it was, which is all a savepoint would add.
  */
 export class SqliteDb {
   readonly raw: DatabaseSync;
   /** The database file (for error reports). */
   readonly path: string;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #syncMode: SyncMode;
   #depth = 0;
   #open = true;
   /** Why SQLite rolled back the current outer transaction, while its callback is still running. */
@@ -31,9 +48,14 @@ export class SqliteDb {
   /** Callbacks waiting for the outer transaction to commit (dropped if it, or their savepoint, rolls back). */
   #afterCommit: (() => void)[] = [];
 
-  constructor(raw: DatabaseSync, path: string) {
+  constructor(raw: DatabaseSync, path: string, syncMode: SyncMode = 'full') {
     this.raw = raw;
     this.path = path;
+    this.#syncMode = syncMode;
+  }
+
+  get syncMode(): SyncMode {
+    return this.#syncMode;
   }
 
   stmt(sql: string): StatementSync {
@@ -53,13 +75,13 @@ export class SqliteDb {
     return this.stmt(sql).all(...params) as T[];
   }
 
-  /** Runs a write statement; returns the number of changed rows. */
+  /** Runs a write statement (inside the caller's transaction, or autocommit); returns the number of changed rows. */
   run(sql: string, ...params: Params): number {
     this.#assertNotLost();
     try {
       return Number(this.stmt(sql).run(...params).changes);
     } catch (e) {
-      throw this.#translate(e);
+      throw this.#failed(e);
     }
   }
 
@@ -72,8 +94,30 @@ export class SqliteDb {
     }
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.#depth === 0 ? this.#outer(fn) : this.#nested(fn);
+  transaction<T>(fn: () => T, options?: TransactionOptions): T {
+    return this.#depth === 0 ? this.#outer(fn, options?.durable !== false) : this.#nested(fn);
+  }
+
+  /**
+   * One write statement, atomic on its own: inside a transaction it simply runs there (no savepoint:
+   * see the class comment); outside one it is a transaction of its own (BEGIN IMMEDIATE … COMMIT).
+   * Returns the number of changed rows.
+   */
+  write(sql: string, ...params: Params): number {
+    return this.#depth === 0 ? this.#outer(() => this.run(sql, ...params), true) : this.run(sql, ...params);
+  }
+
+  /** Like `write`, returning the new row's rowid. */
+  insert(sql: string, ...params: Params): number {
+    const go = (): number => {
+      this.#assertNotLost();
+      try {
+        return Number(this.stmt(sql).run(...params).lastInsertRowid);
+      } catch (e) {
+        throw this.#failed(e);
+      }
+    };
+    return this.#depth === 0 ? this.#outer(go, true) : go();
   }
 
   /** Runs `fn` once the current transaction commits (at once outside one); never if it rolls back. */
@@ -89,10 +133,20 @@ export class SqliteDb {
     this.raw.close();
   }
 
-  #outer<T>(fn: () => T): T {
+  #outer<T>(fn: () => T, durable: boolean): T {
+    // SQLite refuses to change the setting inside a transaction: a relaxed one is set up before BEGIN
+    // and put back before anything else (an afterCommit callback's own transaction) can run.
+    let relaxed = !durable && this.#syncMode === 'full';
+    const restore = (): void => {
+      if (!relaxed) return;
+      relaxed = false;
+      this.#restoreSync();
+    };
     try {
+      if (relaxed) this.stmt('PRAGMA synchronous = NORMAL').run();
       this.stmt('BEGIN IMMEDIATE').run();
     } catch (e) {
+      restore();
       throw this.#translate(e);
     }
     this.#depth = 1;
@@ -103,6 +157,7 @@ export class SqliteDb {
       this.#assertNotLost();
       this.stmt('COMMIT').run();
       this.#depth = 0;
+      restore();
       runAll(this.#afterCommit.splice(0));
       return result;
     } catch (e) {
@@ -119,6 +174,7 @@ export class SqliteDb {
     } finally {
       this.#depth = 0;
       this.#lost = null;
+      restore();
     }
   }
 
@@ -151,10 +207,25 @@ export class SqliteDb {
     }
   }
 
+  #restoreSync(): void {
+    try {
+      this.stmt('PRAGMA synchronous = FULL').run();
+    } catch {
+      // Cannot fail outside a transaction; if it ever did, the next relaxed transaction resets it.
+    }
+  }
+
   /** Inside a transaction that SQLite already rolled back, nothing may run (see the class comment). */
   #assertNotLost(): void {
     if (this.#depth === 0 || this.raw.isTransaction) return;
     throw this.#lost ?? new MeshError(MeshErrorCode.StoreFailed, `SQLite rolled back the transaction on ${this.path}`);
+  }
+
+  /** A failed statement's error; if SQLite rolled back the whole transaction with it, later writes fail with it too. */
+  #failed(e: unknown): unknown {
+    const error = this.#translate(e);
+    if (this.#depth > 0 && !this.raw.isTransaction) this.#lost ??= error;
+    return error;
   }
 
   #translate(e: unknown): unknown {
