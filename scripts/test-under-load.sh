@@ -26,6 +26,15 @@ export MESH_LOAD_TEST_ID="load-$$-$(date +%s)"
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 load_pid=''
+test_pid=''
+# An interrupted script stops the run in progress too: npm test runs in a process group of its own
+# (setsid), and the whole group goes, test files and the daemons they started included.
+stop_test() {
+  if [ -n "$test_pid" ]; then
+    kill -- "-$test_pid" 2>/dev/null
+    test_pid=''
+  fi
+}
 stop_load() {
   if [ -n "$load_pid" ]; then
     kill -- "-$load_pid" 2>/dev/null
@@ -33,7 +42,7 @@ stop_load() {
     load_pid=''
   fi
 }
-trap stop_load EXIT
+trap 'stop_test; stop_load' EXIT
 trap 'exit 130' INT TERM
 
 # The load: its own process group (setsid), so one kill stops every worker.
@@ -56,7 +65,7 @@ for run in $(seq "$RUNS"); do
   start_load=$(load1)
   max_load=$start_load
   started=$(date +%s)
-  npm test >"$log" 2>&1 &
+  setsid npm test >"$log" 2>&1 &
   test_pid=$!
   while kill -0 "$test_pid" 2>/dev/null; do
     sleep 5
@@ -65,6 +74,7 @@ for run in $(seq "$RUNS"); do
   done
   wait "$test_pid"
   status=$?
+  test_pid=''
   secs=$(( $(date +%s) - started ))
   summary=$(grep -E '^ℹ (tests|pass|fail|cancelled) ' "$log" | tr '\n' ' ')
   verdict=pass

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync } from 'node:sqlite';
+import { DEFAULT_BUSY_TIMEOUT_MS } from '../src/store/sqlite/open-sqlite-store.ts';
 import { waitFor, type ClusterNode, type MeshCluster } from './support/mesh-cluster.ts';
 import { describeRun, runNodeScript } from './support/mesh-process.ts';
 import { inboxIds, natsFleet } from './support/nats-fleet.ts';
@@ -207,14 +208,14 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: SUITE_TIMEOUT_M
     const beta = cluster.node('beta');
     await beta.serve();
     await alpha.serve();
-    // Hold beta's database write lock longer than its busy timeout (5 s): its batches fail (500),
-    // the consumer naks them, and the server redelivers them once the lock is gone.
+    // Hold beta's database write lock longer than its busy timeout: its batches fail (500), the
+    // consumer naks them, and the server redelivers them once the lock is gone.
     const db = new DatabaseSync(beta.databaseFile);
     db.exec('BEGIN IMMEDIATE');
     let sent: Bulk;
     try {
       sent = await bulkSend(alpha, 'beta', 40, 'locked');
-      await sleep(7_000);
+      await sleep(DEFAULT_BUSY_TIMEOUT_MS + 5_000);
     } finally {
       db.exec('COMMIT');
       db.close();
