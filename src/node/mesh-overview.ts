@@ -16,22 +16,8 @@ export const OVERVIEW_INCIDENTS = 200;
 export const OVERVIEW_STATS_MAX_ENTRIES = 50_000;
 export const DEFAULT_OVERVIEW_WINDOW_HOURS = 24;
 
-export interface AuditView {
-  seq: number;
-  ts: number;
-  direction: AuditEntry['direction'];
-  status: string;
-  id: string | null;
-  from: string | null;
-  to: string | null;
-  type: string | null;
-  subject: string | null;
-  correlationId: string | null;
-  conversationId: string | null;
-  signed: boolean;
-  encrypted: boolean;
-  detail: string | null;
-}
+/** One audit entry as the overview shows it: the store's entry and its sequence number. */
+export type AuditView = Omit<AuditEntry, 'agent'> & { seq: number };
 
 export interface AgentStats {
   sent: number;
