@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync } from 'node:sqlite';
-import { DEFAULT_BUSY_TIMEOUT_MS } from '../src/store/sqlite/open-sqlite-store.ts';
 import { waitFor, type ClusterNode, type MeshCluster } from './support/mesh-cluster.ts';
 import { describeRun, runNodeScript } from './support/mesh-process.ts';
 import { inboxIds, natsFleet } from './support/nats-fleet.ts';
@@ -19,6 +18,8 @@ import { BACKGROUND_WORK_TIMEOUT_MS, CHILD_PROCESS_TIMEOUT_MS, CLI_WAIT_RUN_TIME
 
 const BULK_SEND = fileURLToPath(new URL('./support/bulk-send.ts', import.meta.url));
 /** Hundreds of messages stored, some after retries (receipt time-outs, a server's fail-over). */
+/** What beta logs when its store refuses a message (per message) or a whole batch. */
+const STORE_FAILURE = /internal error while handling a message|could not commit a batch/;
 const DRAIN_TIMEOUT_MS = 2 * BACKGROUND_WORK_TIMEOUT_MS;
 /** A bulk sender's run: its first attempts may each wait for a receipt while a server or daemon is down. */
 const BULK_SEND_TIMEOUT_MS = CHILD_PROCESS_TIMEOUT_MS + BACKGROUND_WORK_TIMEOUT_MS;
@@ -208,26 +209,29 @@ describe('MESH over NATS JetStream', { skip: NATS_SKIP, timeout: SUITE_TIMEOUT_M
     const beta = cluster.node('beta');
     await beta.serve();
     await alpha.serve();
-    // Hold beta's database write lock longer than its busy timeout: its batches fail (500), the
-    // consumer naks them, and the server redelivers them once the lock is gone.
+    // Make beta's store refuse every inbox row (a trigger that aborts the insert, as a failing disk
+    // would): its batches fail (500), the consumer naks them, and the server redelivers them until
+    // the store accepts them again. A trigger fails the commit at once, whatever the busy timeout
+    // and however loaded the machine is; holding the write lock did not (a synchronous busy wait
+    // elsewhere in the daemon could outlast it).
     const db = new DatabaseSync(beta.databaseFile);
-    db.exec('BEGIN IMMEDIATE');
     let sent: Bulk;
     try {
-      sent = await bulkSend(alpha, 'beta', 40, 'locked');
-      await sleep(DEFAULT_BUSY_TIMEOUT_MS + 5_000);
+      db.exec("CREATE TRIGGER test_refuse_inbox BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'test: the store refuses messages'); END");
+      sent = await bulkSend(alpha, 'beta', 40, 'refused');
+      await waitFor('beta failed to store a message', BACKGROUND_WORK_TIMEOUT_MS, () => (STORE_FAILURE.test(beta.daemon?.stderr ?? '') ? true : undefined));
     } finally {
-      db.exec('COMMIT');
+      db.exec('DROP TRIGGER IF EXISTS test_refuse_inbox');
       db.close();
     }
     await assertStoredExactlyOnce(beta, [alpha], sent.ids);
     const ns = await beta.meshJson<{ consumer: { deliveries: number; pending: number; ackPending: number } }>(['nats', 'status']);
-    const failures = beta.daemon?.stderr.match(/could not commit a batch/g)?.length ?? 0;
-    assert.ok(failures > 0, `the receiver failed to store at least one batch:\n${beta.daemon?.stderr.slice(-2000) ?? ''}`);
+    const failures = beta.daemon?.stderr.match(new RegExp(STORE_FAILURE, 'g'))?.length ?? 0;
+    assert.ok(failures > 0, `the receiver failed to store at least one message:\n${beta.daemon?.stderr.slice(-2000) ?? ''}`);
     // Deliveries beyond one per message are the server's redeliveries of what beta nak'd.
     assert.ok(ns.consumer.deliveries > sent.ids.length, `redelivered: ${ns.consumer.deliveries} deliveries for ${sent.ids.length} messages`);
     assert.equal(ns.consumer.pending, 0);
     assert.equal(ns.consumer.ackPending, 0);
-    console.log(`# locked receiver: ${failures} failed batch(es); ${ns.consumer.deliveries} deliveries for ${sent.ids.length} messages`);
+    console.log(`# refusing receiver: ${failures} failed store(s); ${ns.consumer.deliveries} deliveries for ${sent.ids.length} messages`);
   });
 });
