@@ -156,6 +156,11 @@ describe('conversations between real daemons', { timeout: 300_000 }, () => {
     assert.deepEqual(byAgent(r1.answers), [['beta', '1260'], ['delta', '1260 rows, counted twice'], ['gamma', '1298 rows']]);
     assert.deepEqual([r1.consensus?.consensus, r1.consensus?.discrepancy], ['close', 2.99], '1260, 1260, 1298: 2.99 % of their mean');
     assert.deepEqual([r1.consensus?.majority?.value, r1.consensus?.majority?.count, r1.consensus?.majority?.margin, r1.consensus?.dissenters], ['1260.0', 2, 1, ['gamma']]);
+    // The answers rally --wait showed are read: they do not come back as unread in alpha's inbox.
+    const unread = await alpha.meshJson<{ messages: { id: string }[] }>(['inbox', '--unread', '--json']);
+    const answerIds = new Set(r1.answers.map((a) => a.id));
+    assert.equal(answerIds.size, 3);
+    assert.deepEqual(unread.messages.filter((m) => answerIds.has(m.id)), [], 'no answer of round 1 is unread');
 
     // What the handlers were given in round 1: the question alone, with the conversation's replyContext.
     for (const agent of ['beta', 'gamma']) {

@@ -157,7 +157,9 @@ describe('relay failover through network namespaces', { skip: unavailable ?? fal
     const audit = gamma.query<{ detail: string }>("SELECT detail FROM audit WHERE msg_id = ? AND status = 'election_ignored'", id);
     assert.equal(audit.length, 1);
     assert.match(audit[0]?.detail ?? '', /^epoch \d+; relay beta; hub hub; by beta; stale; from beta$/);
-    assert.equal(gamma.query<{ delivery_state: string }>('SELECT delivery_state FROM inbox WHERE id = ?', id)[0]?.delivery_state, 'none');
+    const row = gamma.query<{ delivery_state: string; read_at: number | null }>('SELECT delivery_state, read_at FROM inbox WHERE id = ?', id)[0];
+    assert.equal(row?.delivery_state, 'none');
+    assert.ok(row?.read_at !== null, 'an announcement is read on arrival: it never shows as unread in the inbox');
   });
 
   test('SIGSTOP the hub: probes time out (bounded), a new election; SIGCONT: back to direct', async () => {

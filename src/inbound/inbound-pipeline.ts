@@ -245,8 +245,10 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     policyState: Policy['deliveryState'],
   ): Stored {
     const envelopeText = received.envelopeText;
-    // Messages the node itself consumes (relay-election announcements) are never handed to the agent.
-    const deliveryState = observer?.consumes?.(env) === true ? 'none' : policyState;
+    // Messages the node itself consumes (relay-election announcements) are never handed to the agent,
+    // and are read on arrival: nothing in them is for the agent's inbox.
+    const consumed = observer?.consumes?.(env) === true;
+    const deliveryState = consumed ? 'none' : policyState;
     const marker = relayMarkerOf(received.ordered);
     const via = marker === null ? '' : `; via ${marker.via}`;
     const row: NewInboxMessage = {
@@ -284,6 +286,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
         correlationId: env.correlationId,
       });
       observe(env, plaintext.body, auth);
+      if (consumed && store.inbox.markRead([env.id], now) > 0) events.emit({ type: 'message.read', id: env.id });
       return { kind: 'accepted' };
     });
   }

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getField } from '../protocol/json.ts';
+import { acknowledgeMessages } from './acknowledge.ts';
 import type { MeshNode } from './mesh-node.ts';
 import type { ConversationService, ConversationView } from './node-conversations.ts';
 
@@ -58,7 +59,24 @@ export function roundEnd(view: ConversationView, round: number): RoundWaitEnd | 
   }
 }
 
+/**
+ * Waits for the round to end, then marks the answers it returns read: whoever waited (the CLI, the
+ * SDK, the MCP server) shows them to the agent, so they must not come back as unread in its inbox,
+ * as the answer to `mesh request` does not.
+ */
 export async function awaitRound(
+  node: MeshNode, conversations: ConversationService, o: AwaitRoundOptions,
+): Promise<{ end: RoundWaitEnd; view: ConversationView | null }> {
+  const result = await waitForRoundEnd(node, conversations, o);
+  if (result.view !== null) {
+    const escalation = result.view.conversation.type === 'escalation';
+    const shown = result.view.rounds.filter((r) => escalation || r.round === o.round).flatMap((r) => r.responses.map((x) => x.id));
+    if (shown.length > 0) acknowledgeMessages(node, shown, node.clock.now());
+  }
+  return result;
+}
+
+async function waitForRoundEnd(
   node: MeshNode, conversations: ConversationService, o: AwaitRoundOptions,
 ): Promise<{ end: RoundWaitEnd; view: ConversationView | null }> {
   const start = node.clock.now();
