@@ -16,7 +16,8 @@ export const command: CommandSpec = {
     'Runs the same checks as `mesh serve` (schema, recipient, sender, signature per registry, replay window,\n' +
     'nonce, TTL, decryption, de-duplication), records the message in the inbox and prints it as JSON with\n' +
     'the plaintext body. Rejected envelopes print the reason and exit 14; a message seen before prints\n' +
-    '"duplicate": true. --env prints MESH_* assignments single-quoted so `eval "$(mesh receive --env …)"` is\n' +
+    '"duplicate": true. The agent already holds the message, so it is not handed off again (no handler, no\n' +
+    'gateway forward). --env prints MESH_* assignments single-quoted so `eval "$(mesh receive --env …)"` is\n' +
     'safe whatever the message contains (bash parse_mesh output was an injection vector).',
   options: {
     env: { type: 'boolean', description: 'print shell-quoted MESH_ID=… assignments instead of JSON' },
