@@ -7,6 +7,7 @@
 import type { NewOutboxMessage, OutboxMessage } from '../ports/store.ts';
 import { attemptById, attemptClaimed, routeOf, wasSent, type AttemptOptions, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
+import { createCommitBatcher } from './commit-batch.ts';
 import { errorName, type DeliveryContext, type DeliveryPorts } from './delivery-context.ts';
 import { liveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsSource } from './delivery-options.ts';
 import {
@@ -56,6 +57,7 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     ...deps,
     breaker,
     peerHolds: new Map(),
+    commits: createCommitBatcher({ store: deps.store }),
     get options() {
       return currentOptions();
     },
@@ -120,11 +122,13 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     attempt: (id) => attemptById(ctx, id),
 
     async submit(m, opts = {}) {
-      const claimed = ctx.store.transaction(() => {
+      // Durable: the message is on disk before it is sent or reported queued. Concurrent submits of
+      // this process (a send to several targets, an SDK caller sending in parallel) share the fsync.
+      const claimed = await ctx.commits.run(() => {
         if (!ctx.store.outbox.enqueue(m)) return null;
         ctx.events.emit({ type: 'message.queued', id: m.id, peer: m.peer, messageType: m.type });
         return ctx.store.outbox.claim(m.id, ctx.clock.now(), ctx.options.leaseMs);
-      });
+      }, true);
       return claimed === null ? attemptById(ctx, m.id, opts) : attemptClaimed(ctx, claimed, opts);
     },
 
