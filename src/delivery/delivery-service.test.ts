@@ -363,6 +363,31 @@ describe('delivery service: leases and concurrency', () => {
     assert.equal(h.store.outbox.pendingCounts()['beta'] ?? 0, 0);
   });
 
+  test('the worker sweeps expired messages at most once a second; an expired message is never sent', async () => {
+    const h = createDeliveryHarness();
+    h.transport.setDefault(httpResult(202));
+    assert.equal(await h.service.runDue(), 0, 'first sweep, nothing queued');
+    const id = h.enqueue('beta', { ttlMs: 100 });
+    await h.service.runDue();
+    assert.equal(h.store.outbox.get(id)?.state, 'delivered');
+    const late = h.enqueue('beta', { ttlMs: 100 });
+    h.store.outbox.release(late, h.clock.now() + 10_000);
+    h.clock.advance(200);
+    await h.service.runDue();
+    assert.equal(h.store.outbox.get(late)?.state, 'pending', 'expired, not due, and the last sweep was 200 ms ago: left for the next sweep');
+    h.clock.advance(1_000);
+    await h.service.runDue();
+    assert.equal(h.store.outbox.get(late), null, 'swept a second after the last sweep');
+    assert.deepEqual(h.eventsOf('message.expired'), [{ type: 'message.expired', id: late, peer: 'beta' }]);
+    const due = h.enqueue('beta', { ttlMs: 100 });
+    h.clock.advance(150);
+    assert.equal(await h.service.runDue(), 0, 'due but expired between two sweeps: not claimed, not sent');
+    h.clock.advance(1_000);
+    assert.equal(await h.service.runDue(), 0);
+    assert.equal(h.store.outbox.get(due), null, 'swept at the next sweep');
+    assert.equal(h.transport.sent.length, 1);
+  });
+
   test('concurrent submits share one durable commit for their enqueues, and one for their delivered marks', async () => {
     const h = createDeliveryHarness();
     const durability: (boolean | undefined)[] = [];

@@ -57,6 +57,12 @@ export interface DeliveryService {
 
 /** Delivered rows are pruned at most this often (it is a housekeeping DELETE, not urgent). */
 const PRUNE_INTERVAL_MS = 60_000;
+/**
+ * Expired messages are swept at most this often by the worker (a write transaction of its own; the
+ * window refills many times a second while a backlog drains). A claimed message past its TTL is
+ * purged by its attempt anyway, so nothing expired is ever sent.
+ */
+const PURGE_INTERVAL_MS = 1_000;
 
 export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   const currentOptions = liveDeliveryOptions(deps.options);
@@ -72,6 +78,7 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   };
   const replayer = createAutoReplayer(ctx);
   let lastPruneAt = Number.NEGATIVE_INFINITY;
+  let lastPurgeAt = Number.NEGATIVE_INFINITY;
   let rotation = 0;
   /** Attempts started by runDue/startDue and not ended yet, per peer and in all. */
   const inFlight = new Map<string, number>();
@@ -145,7 +152,10 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
 
   function startDue(onSettled?: () => void): StartedAttempts {
     const now = ctx.clock.now();
-    purgeExpiredOutbox(ctx, now);
+    if (now - lastPurgeAt >= PURGE_INTERVAL_MS || now < lastPurgeAt) {
+      lastPurgeAt = now;
+      purgeExpiredOutbox(ctx, now);
+    }
     if (now - lastPruneAt >= PRUNE_INTERVAL_MS) {
       lastPruneAt = now;
       ctx.store.outbox.pruneDelivered(now - ctx.options.deliveredRetentionMs);

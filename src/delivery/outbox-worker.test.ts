@@ -145,6 +145,7 @@ test('a tick that sent requests is followed at once while more is due; an idle t
   // the machine's load: one sleep alone would take twice the deadline).
   let backlog = 20;
   let idle = 0;
+  let replays = 0;
   const s = {
     startDue: () => {
       if (backlog > 0) {
@@ -154,7 +155,10 @@ test('a tick that sent requests is followed at once while more is due; an idle t
       idle++;
       return { started: 0, settled: Promise.resolve(0) };
     },
-    autoReplayTick: async () => ({ probed: 0, replayed: 0, expired: 0 }),
+    autoReplayTick: async () => {
+      replays++;
+      return { probed: 0, replayed: 0, expired: 0 };
+    },
     nextWakeAt: () => 0,
   };
   const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 60_000, maxIntervalMs: 60_000 });
@@ -162,4 +166,5 @@ test('a tick that sent requests is followed at once while more is due; an idle t
   await new Promise((r) => setTimeout(r, 100));
   await w.stop();
   assert.equal(idle, 1, 'after an idle tick the worker sleeps minIntervalMs, it does not spin');
+  assert.equal(replays, 1, 'the dead-letter auto-replay runs at most once per minIntervalMs, not on every turn of a drain');
 });

@@ -42,6 +42,7 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let wake: (() => void) | null = null;
   /** Attempts started and not ended (each promise never rejects). */
   const inFlight = new Set<Promise<number>>();
+  let lastReplayAt = Number.NEGATIVE_INFINITY;
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -70,7 +71,13 @@ export function startOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         inFlight.add(settled);
         void settled.finally(() => inFlight.delete(settled));
       }
-      await service.autoReplayTick();
+      // The dead-letter auto-replay at most once per minIntervalMs: while a backlog drains the
+      // loop turns many times a second, and each replay tick reads and sweeps the dead letters.
+      const now = clock.now();
+      if (now - lastReplayAt >= minMs || now < lastReplayAt) {
+        lastReplayAt = now;
+        await service.autoReplayTick();
+      }
       return started;
     } catch (e) {
       logger.error('outbox worker tick failed', { error: errorName(e) });
