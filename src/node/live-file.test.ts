@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { writeSecretFile } from '../crypto/secret-file.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { LiveFile } from './live-file.ts';
 
@@ -50,4 +51,11 @@ test('a removed file reads as missing from the next turn', async () => {
   rmSync(path);
   await nextTurn();
   assert.equal(file.get(), 'missing');
+});
+
+test('a secret file this process writes (the API token) is seen at once too', () => {
+  const { file, path } = live('e.json', 'one');
+  assert.equal(file.get(), 'one');
+  writeSecretFile(path, 'five', { overwrite: true });
+  assert.equal(file.get(), 'five');
 });

@@ -5,16 +5,21 @@
  * answer (a request asks five to ten times, and a stat is a system call: on a busy machine the stats
  * were a tenth of the receiver's time). So the first request handled after a change sees it: a
  * stricter setting has no window in which the old one still holds (a change made while a turn runs
- * is concurrent with the requests of that turn, and applies from the next one). A file this process
- * writes through writeFileAtomic is looked at again at once; `refresh()` forces that for other writers. The CLI
- * writes these files atomically (write a temp file, rename), so a read never sees half a file.
+ * is concurrent with the requests of that turn, and applies from the next one). After this process
+ * wrote any file through writeFileAtomic or writeSecretFile, the next `get()` looks again at once;
+ * `refresh()` does that for other writers. The CLI writes these files atomically (write a temp file,
+ * rename), so a read never sees half a file.
  *
  * An edit that does not parse keeps the last good value; `onInvalid` is told once per bad version
  * of the file, `onReload` once per good one. The first load has no last good value, so its error
  * is thrown to the caller (a node that cannot read its configuration must not start).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { secretWritesSoFar } from '../crypto/secret-file.ts';
 import { atomicWritesSoFar } from './atomic-write.ts';
+
+/** Files this process wrote (atomically, or as secrets): a change a LiveFile must see at once. */
+const ownWrites = (): number => atomicWritesSoFar() + secretWritesSoFar();
 
 export interface LiveFileOptions<T> {
   path: string;
@@ -62,9 +67,9 @@ export class LiveFile<T> {
 
   /** The current value: re-read first if the file changed since it was last looked at (once a turn). */
   get(): T {
-    if (this.#checkedThisTurn && this.#writesSeen === atomicWritesSoFar()) return this.#value;
+    if (this.#checkedThisTurn && this.#writesSeen === ownWrites()) return this.#value;
     this.#checkedThisTurn = true;
-    this.#writesSeen = atomicWritesSoFar();
+    this.#writesSeen = ownWrites();
     setImmediate(() => {
       this.#checkedThisTurn = false;
     }).unref();
