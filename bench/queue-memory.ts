@@ -59,8 +59,8 @@ function enqueueBacklog(home: string): number {
 const mb = (kb: number | null): number | null => (kb === null ? null : kb / 1024);
 
 /**
- * Groups delivery times into bursts (a gap > 20 ms starts a new one): what one worker tick delivers
- * before it pauses. gapMs is null when there was no pause at all.
+ * Groups delivery times into bursts (a gap > 20 ms starts a new one): the delivered marks alpha
+ * commits together. gapMs is null when there was no pause at all.
  */
 function bursts(times: readonly number[]): { size: number; gapMs: number | null; count: number } | null {
   if (times.length < 10) return null;
@@ -171,7 +171,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     rows.push(row({ name: 'drain rate, last 30 s', value: rate, unit: 'msg/s' }));
     const b = bursts(deliveredTimes);
     if (b !== null && b.gapMs !== null && b.count > 10) {
-      notes.push(`deliveries arrive in bursts of ${b.size} every ${round(b.gapMs)} ms (median of ${b.count} bursts): one worker tick's batch, then the worker pauses.`);
+      notes.push(`deliveries arrive in bursts of ${b.size} every ${round(b.gapMs)} ms (median of ${b.count} bursts): the outcomes that alpha settles in one commit (answers that came back together, mostly one group commit of beta's).`);
     } else if (b !== null) {
       notes.push(`deliveries were continuous: ${b.count} stretch(es) without a pause longer than 20 ms.`);
     }

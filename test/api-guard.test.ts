@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { rotateApiToken } from '../src/node/api-token.ts';
+import { writeFileAtomic } from '../src/node/atomic-write.ts';
 import { layoutOf } from '../src/node/home.ts';
 import { apiHarness, type ApiHarness } from './support/api-harness.ts';
 
@@ -140,7 +141,10 @@ describe('the API token', () => {
   test('requireToken follows config/mesh.json while the API runs', () => withApi({}, async (h) => {
     assert.equal((await h.get('/api/health')).status, 200);
     const cfg = layoutOf(h.home.home).configFile;
-    writeFileSync(cfg, JSON.stringify({ api: { requireToken: true } }));
+    // Written as `mesh` commands write it (atomically): these requests go through app.request in
+    // this process, all within one turn of the event loop, where the node looks again at once only
+    // after its own atomic writes (src/node/live-file.ts).
+    writeFileAtomic(cfg, JSON.stringify({ api: { requireToken: true } }));
     await refused(await h.get('/api/health'), 401, 'unauthorized');
   }));
 });

@@ -119,6 +119,21 @@ describe('FileKeyStore', () => {
     writeFileSync(encryptionKeyPath(home, 'huge'), 'a'.repeat(20_000));
     assert.throws(() => store.encryptionKey('huge'), code('KEY_INVALID'));
   });
+
+  test('a key is read once per turn: another writer\'s rotation or removal applies from the next turn', async () => {
+    const store = new FileKeyStore(home);
+    ensureKeyDirs(home);
+    const path = signingKeyPath(home, 'rotating');
+    writeFileSync(path, 'aa'.repeat(32));
+    assert.equal(store.signingKey('rotating'), 'aa'.repeat(32));
+    writeFileSync(path, 'bb'.repeat(32));
+    assert.equal(store.signingKey('rotating'), 'aa'.repeat(32), 'same turn: the key read a moment ago');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(store.signingKey('rotating'), 'bb'.repeat(32));
+    rmSync(path);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(store.signingKey('rotating'), null);
+  });
 });
 
 describe('identity', () => {

@@ -22,7 +22,7 @@ import {
 } from './key-paths.ts';
 import { stripKeyWhitespace } from './key-text.ts';
 import { secureRandom, takeRandom, type RandomBytes } from './random.ts';
-import { ensurePrivateDir, PRIVATE_DIR_MODE, readSecretFile, writeSecretFile } from './secret-file.ts';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, readSecretFile, secretWritesSoFar, writeSecretFile } from './secret-file.ts';
 
 export { keyStatus, type KeyFileInfo, type KeyStatusReport, type PeerKeyStatus } from './key-status.ts';
 
@@ -155,24 +155,42 @@ function readKey(path: string): string | null {
 }
 
 /**
- * KeyStore over the files of one node home. Files are read on every call, so a rotated key takes
- * effect at once. Peer names are validated before use: MeshError(INVALID_NAME) for names that
+ * KeyStore over the files of one node home. A key file is read at most once per turn of the event
+ * loop (a batch of messages from one peer needs its key once, not once per message: open, read and
+ * close are three system calls) and again in the next turn, or at once after this process wrote a
+ * secret file: a rotated or removed key applies from the next message handled after the change. Peer names are validated before use: MeshError(INVALID_NAME) for names that
  * could not be agents (an untrusted `from` cannot reach outside the key folders).
  */
 export class FileKeyStore implements KeyStore {
   readonly home: string;
+  /** path → key (or null: no such file), for the current turn only. */
+  readonly #turn = new Map<string, string | null>();
 
   constructor(home: string) {
     this.home = home;
   }
 
+  #writesSeen = secretWritesSoFar();
+
+  #read(path: string): string | null {
+    if (this.#writesSeen !== secretWritesSoFar()) {
+      this.#writesSeen = secretWritesSoFar();
+      this.#turn.clear();
+    }
+    if (this.#turn.has(path)) return this.#turn.get(path) ?? null;
+    if (this.#turn.size === 0) setImmediate(() => this.#turn.clear()).unref();
+    const key = readKey(path);
+    this.#turn.set(path, key);
+    return key;
+  }
+
   signingKey(peer: string): string | null {
-    return readKey(signingKeyPath(this.home, peer));
+    return this.#read(signingKeyPath(this.home, peer));
   }
 
   /** The peer's own key, else fleet.key. `fleet` is not a peer name. */
   encryptionKey(peer: string): string | null {
-    return readKey(encryptionKeyPath(this.home, assertAgentName(peer, 'peer name'))) ?? readKey(encryptionKeyPath(this.home, FLEET_KEY_NAME));
+    return this.#read(encryptionKeyPath(this.home, assertAgentName(peer, 'peer name'))) ?? this.#read(encryptionKeyPath(this.home, FLEET_KEY_NAME));
   }
 
   identity(): IdentityKeyPair | null {

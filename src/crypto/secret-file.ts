@@ -50,6 +50,13 @@ export interface WriteSecretOptions {
   mode?: number;
 }
 
+let secretWrites = 0;
+
+/** How many secret files this process has written (readers that cache per turn look again when it moved). */
+export function secretWritesSoFar(): number {
+  return secretWrites;
+}
+
 /** Atomically writes `content` to `path`. Returns whether an existing file was replaced. */
 export function writeSecretFile(path: string, content: string, options: WriteSecretOptions): { replaced: boolean } {
   const mode = options.mode ?? SECRET_FILE_MODE;
@@ -87,6 +94,7 @@ export function writeSecretFile(path: string, content: string, options: WriteSec
       }
     }
     syncDir(dir);
+    secretWrites++;
     return { replaced };
   } finally {
     rmSync(tmp, { force: true });

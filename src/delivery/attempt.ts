@@ -195,13 +195,14 @@ export async function attemptClaimed(ctx: DeliveryContext, msg: OutboxMessage, o
   const request = relay === null ? buildRequest(ctx, msg, peer, header) : buildRelayRequest(ctx, msg, relay, header);
   const result = await send(ctx, request);
   // Everything the outcome changes (breaker, outbox row, dead letter, audit, event) commits as one
-  // transaction: one WAL commit per attempt instead of four, and no half-recorded outcome.
+  // nested transaction, and the outcomes of attempts that finish in the same turn share one commit
+  // (commit-batch.ts): no half-recorded outcome, and one WAL commit per batch, not per message.
   // A delivered message is on the receiver's disk (it answered 2xx only after its fsync), so the
   // sender's "delivered" mark need not be fsynced: a power loss that takes it back sends the message
   // again and the receiver answers it as a duplicate. Every other outcome (queued for a retry, dead
-  // letter) is reported to the caller and must be on disk first.
+  // letter) is reported to the caller and must be on disk first: it makes its batch's commit durable.
   const c = classifyResult(result);
-  return store.transaction(() => settle(ctx, msg, header, result, c, route, opts.noRetry === true), { durable: c.verdict !== 'delivered' });
+  return ctx.commits.run(() => settle(ctx, msg, header, result, c, route, opts.noRetry === true), c.verdict !== 'delivered');
 }
 
 /** Records the outcome of a request that was sent; runs inside the caller's transaction. */

@@ -11,6 +11,7 @@ import type { Store } from '../ports/store.ts';
 import type { Transport } from '../ports/transport.ts';
 import type { MeshEvent } from '../protocol/events.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { CommitBatcher } from './commit-batch.ts';
 import type { DeliveryOptions } from './delivery-options.ts';
 import { outboundAuditEntry, type AuditSubject, type EnvelopeHeader } from './outbound-audit.ts';
 
@@ -36,6 +37,8 @@ export interface DeliveryContext extends DeliveryPorts {
    * state that must survive a restart.
    */
   peerHolds: Map<string, number>;
+  /** The sender's group commit: bookkeeping of attempts that finish together commits once (commit-batch.ts). */
+  commits: CommitBatcher;
 }
 
 /** Records one outbound fact: an audit entry, optionally an event. Never throws. */

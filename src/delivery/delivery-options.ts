@@ -35,8 +35,13 @@ export type DeliveryOptionsInput = Partial<Omit<DeliveryOptions, 'breaker'>> & {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_LEASE_MS = 90_000;
-export const DEFAULT_MAX_CONCURRENT = 16;
-export const DEFAULT_MAX_CONCURRENT_PER_PEER = 4;
+/**
+ * Requests in flight at once. Several per peer keep a receiver's group commit busy (it fsyncs once
+ * for the messages that arrive together) and a backlog draining at the peer's speed, not at one
+ * round trip per message; the per-peer limit still bounds what one peer is asked to absorb at once.
+ */
+export const DEFAULT_MAX_CONCURRENT = 64;
+export const DEFAULT_MAX_CONCURRENT_PER_PEER = 32;
 export const DEFAULT_DELIVERED_RETENTION_MS = 86_400_000;
 export const DEFAULT_AUTO_REPLAY_PROBE_INTERVAL_MS = 30_000;
 export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;

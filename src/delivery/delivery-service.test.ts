@@ -335,4 +335,81 @@ describe('delivery service: leases and concurrency', () => {
     assert.equal(h.transport.sent.length, 10);
     assert.equal(h.transport.maxInFlight, 3);
   });
+
+  test('startDue keeps a sliding window: slots held by running attempts are not claimed again until they end', async () => {
+    const h = createDeliveryHarness({ maxConcurrent: 8, maxConcurrentPerPeer: 2 });
+    const ds = Array.from({ length: 5 }, () => new Deferred());
+    h.transport.script(...ds);
+    for (let i = 0; i < 5; i++) h.enqueue('beta');
+    let ended = 0;
+    const onSettled = (): void => {
+      ended++;
+    };
+    const first = h.service.startDue(onSettled);
+    assert.equal(first.started, 2);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(h.transport.sent.length, 2);
+    assert.equal(h.service.startDue(onSettled).started, 0, 'the peer\'s two slots are taken');
+    ds[0]?.resolve(httpResult(202));
+    while (ended < 1) await new Promise((r) => setImmediate(r));
+    const second = h.service.startDue(onSettled);
+    assert.equal(second.started, 1, 'the ended attempt\'s slot is refilled, the other is still busy');
+    for (const d of ds) d.resolve(httpResult(202));
+    assert.equal(await first.settled, 2);
+    assert.equal(await second.settled, 1);
+    while ((await h.service.runDue()) > 0);
+    assert.equal(h.transport.sent.length, 5);
+    assert.equal(h.transport.maxInFlight, 2);
+    assert.equal(h.store.outbox.pendingCounts()['beta'] ?? 0, 0);
+  });
+
+  test('the worker sweeps expired messages at most once a second; an expired message is never sent', async () => {
+    const h = createDeliveryHarness();
+    h.transport.setDefault(httpResult(202));
+    assert.equal(await h.service.runDue(), 0, 'first sweep, nothing queued');
+    const id = h.enqueue('beta', { ttlMs: 100 });
+    await h.service.runDue();
+    assert.equal(h.store.outbox.get(id)?.state, 'delivered');
+    const late = h.enqueue('beta', { ttlMs: 100 });
+    h.store.outbox.release(late, h.clock.now() + 10_000);
+    h.clock.advance(200);
+    await h.service.runDue();
+    assert.equal(h.store.outbox.get(late)?.state, 'pending', 'expired, not due, and the last sweep was 200 ms ago: left for the next sweep');
+    h.clock.advance(1_000);
+    await h.service.runDue();
+    assert.equal(h.store.outbox.get(late), null, 'swept a second after the last sweep');
+    assert.deepEqual(h.eventsOf('message.expired'), [{ type: 'message.expired', id: late, peer: 'beta' }]);
+    const due = h.enqueue('beta', { ttlMs: 100 });
+    h.clock.advance(150);
+    assert.equal(await h.service.runDue(), 0, 'due but expired between two sweeps: not claimed, not sent');
+    h.clock.advance(1_000);
+    assert.equal(await h.service.runDue(), 0);
+    assert.equal(h.store.outbox.get(due), null, 'swept at the next sweep');
+    assert.equal(h.transport.sent.length, 1);
+  });
+
+  test('concurrent submits share one durable commit for their enqueues, and one for their delivered marks', async () => {
+    const h = createDeliveryHarness();
+    const durability: (boolean | undefined)[] = [];
+    let depth = 0;
+    const inner = h.store.transaction.bind(h.store);
+    h.store.transaction = <T>(fn: () => T, o?: { durable?: boolean }): T => {
+      if (depth === 0) durability.push(o?.durable);
+      depth++;
+      try {
+        return inner(fn, o);
+      } finally {
+        depth--;
+      }
+    };
+    h.transport.setDefault(httpResult(202));
+    const now = h.clock.now();
+    const messages = ['beta', 'beta', 'gamma'].map((peer, i) => ({
+      id: `m-batch-${i}`, peer, type: 'notification', envelope: `{"id":"m-batch-${i}","to":"${peer}"}`, sessionKey: null,
+      createdAt: now, expiresAt: now + 60_000, nextAttemptAt: now,
+    }));
+    const outcomes = await Promise.all(messages.map((m) => h.service.submit(m)));
+    assert.deepEqual(outcomes.map((o) => o.status), ['delivered', 'delivered', 'delivered']);
+    assert.deepEqual(durability, [true, false], 'one fsynced commit for the three enqueues, one relaxed commit for the three outcomes');
+  });
 });

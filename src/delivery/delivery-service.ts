@@ -7,6 +7,7 @@
 import type { NewOutboxMessage, OutboxMessage } from '../ports/store.ts';
 import { attemptById, attemptClaimed, routeOf, wasSent, type AttemptOptions, type AttemptOutcome } from './attempt.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
+import { createCommitBatcher } from './commit-batch.ts';
 import { errorName, type DeliveryContext, type DeliveryPorts } from './delivery-context.ts';
 import { liveDeliveryOptions, type DeliveryOptions, type DeliveryOptionsSource } from './delivery-options.ts';
 import {
@@ -35,6 +36,14 @@ export interface DeliveryService {
    * the worker can go straight on while a backlog drains and sleep when nothing could be done.
    */
   runDue(): Promise<number>;
+  /**
+   * The worker's sliding window: purge expired, then claim due messages into the slots that are
+   * free (`maxConcurrentPerPeer` per peer and `maxConcurrent` in all, counting the attempts this
+   * service started earlier and that are still running) and start their attempts without waiting
+   * for them. `onSettled` is called as each attempt ends (its slot is free again). Returns how many
+   * attempts were started, and a promise of how many requests they really sent once all ended.
+   */
+  startDue(onSettled?: () => void): StartedAttempts;
   /** When the worker should run next (may be in the past), or null when there is nothing to do. */
   nextWakeAt(): number | null;
   /** `mesh dlq replay`: purge expired dead letters, then requeue the matching ones. */
@@ -48,6 +57,12 @@ export interface DeliveryService {
 
 /** Delivered rows are pruned at most this often (it is a housekeeping DELETE, not urgent). */
 const PRUNE_INTERVAL_MS = 60_000;
+/**
+ * Expired messages are swept at most this often by the worker (a write transaction of its own; the
+ * window refills many times a second while a backlog drains). A claimed message past its TTL is
+ * purged by its attempt anyway, so nothing expired is ever sent.
+ */
+const PURGE_INTERVAL_MS = 1_000;
 
 export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   const currentOptions = liveDeliveryOptions(deps.options);
@@ -56,13 +71,19 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     ...deps,
     breaker,
     peerHolds: new Map(),
+    commits: createCommitBatcher({ store: deps.store }),
     get options() {
       return currentOptions();
     },
   };
   const replayer = createAutoReplayer(ctx);
   let lastPruneAt = Number.NEGATIVE_INFINITY;
+  let lastPurgeAt = Number.NEGATIVE_INFINITY;
   let rotation = 0;
+  /** Attempts started by runDue/startDue and not ended yet, per peer and in all. */
+  const inFlight = new Map<string, number>();
+  let inFlightTotal = 0;
+  const busy = (peer: string): number => inFlight.get(peer) ?? 0;
 
   /** Each peer with pending messages: when it may next be attempted, and how many at once. */
   function peerSchedule(now: number): PeerSlot[] {
@@ -95,10 +116,11 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     const claimed: OutboxMessage[] = [];
     if (ready.length === 0) return claimed;
     const start = rotation++ % ready.length;
-    for (let i = 0; i < ready.length && claimed.length < ctx.options.maxConcurrent; i++) {
+    const total = ctx.options.maxConcurrent - inFlightTotal;
+    for (let i = 0; i < ready.length && claimed.length < total; i++) {
       const slot = ready[(start + i) % ready.length] as PeerSlot;
-      const limit = Math.min(slot.limit, ctx.options.maxConcurrent - claimed.length);
-      claimed.push(...ctx.store.outbox.claimDue(now, limit, ctx.options.leaseMs, slot.peer));
+      const limit = Math.min(slot.limit - busy(slot.peer), total - claimed.length);
+      if (limit > 0) claimed.push(...ctx.store.outbox.claimDue(now, limit, ctx.options.leaseMs, slot.peer));
     }
     return claimed;
   }
@@ -111,6 +133,40 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     return ctx.store.transaction(() => claimBatch(now), { durable: false });
   }
 
+  /** Runs one claimed attempt in its slot; resolves to 1 when a request was really sent. */
+  async function runInSlot(m: OutboxMessage, onSettled: (() => void) | undefined): Promise<number> {
+    try {
+      return wasSent(await attemptClaimed(ctx, m)) ? 1 : 0;
+    } catch (e) {
+      // The lease runs out and the message is attempted again: nothing is lost.
+      ctx.logger.error('delivery attempt failed', { id: m.id, error: errorName(e) });
+      return 0;
+    } finally {
+      const n = busy(m.peer) - 1;
+      if (n > 0) inFlight.set(m.peer, n);
+      else inFlight.delete(m.peer);
+      inFlightTotal--;
+      onSettled?.();
+    }
+  }
+
+  function startDue(onSettled?: () => void): StartedAttempts {
+    const now = ctx.clock.now();
+    if (now - lastPurgeAt >= PURGE_INTERVAL_MS || now < lastPurgeAt) {
+      lastPurgeAt = now;
+      purgeExpiredOutbox(ctx, now);
+    }
+    if (now - lastPruneAt >= PRUNE_INTERVAL_MS) {
+      lastPruneAt = now;
+      ctx.store.outbox.pruneDelivered(now - ctx.options.deliveredRetentionMs);
+    }
+    const batch = claimBatchCommitted(now);
+    for (const m of batch) inFlight.set(m.peer, busy(m.peer) + 1);
+    inFlightTotal += batch.length;
+    const runs = batch.map((m) => runInSlot(m, onSettled));
+    return { started: batch.length, settled: Promise.all(runs).then((sent) => sent.reduce((a, b) => a + b, 0)) };
+  }
+
   return {
     breaker,
     get options() {
@@ -120,34 +176,21 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
     attempt: (id) => attemptById(ctx, id),
 
     async submit(m, opts = {}) {
-      const claimed = ctx.store.transaction(() => {
+      // Durable: the message is on disk before it is sent or reported queued. Concurrent submits of
+      // this process (a send to several targets, an SDK caller sending in parallel) share the fsync.
+      const claimed = await ctx.commits.run(() => {
         if (!ctx.store.outbox.enqueue(m)) return null;
         ctx.events.emit({ type: 'message.queued', id: m.id, peer: m.peer, messageType: m.type });
         return ctx.store.outbox.claim(m.id, ctx.clock.now(), ctx.options.leaseMs);
-      });
+      }, true);
       return claimed === null ? attemptById(ctx, m.id, opts) : attemptClaimed(ctx, claimed, opts);
     },
 
     async runDue() {
-      const now = ctx.clock.now();
-      purgeExpiredOutbox(ctx, now);
-      if (now - lastPruneAt >= PRUNE_INTERVAL_MS) {
-        lastPruneAt = now;
-        ctx.store.outbox.pruneDelivered(now - ctx.options.deliveredRetentionMs);
-      }
-      const batch = claimBatchCommitted(now);
-      const results = await Promise.allSettled(batch.map((m) => attemptClaimed(ctx, m)));
-      let sent = 0;
-      for (const [i, r] of results.entries()) {
-        if (r.status === 'fulfilled') {
-          if (wasSent(r.value)) sent++;
-        } else {
-          // The lease runs out and the message is attempted again: nothing is lost.
-          ctx.logger.error('delivery attempt failed', { id: batch[i]?.id, error: errorName(r.reason) });
-        }
-      }
-      return sent;
+      return startDue().settled;
     },
+
+    startDue,
 
     nextWakeAt() {
       const now = ctx.clock.now();
@@ -160,6 +203,13 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
 
     autoReplayTick: () => replayer.tick(),
   };
+}
+
+export interface StartedAttempts {
+  /** Attempts started now. */
+  started: number;
+  /** How many of them really sent a request (see runDue), once all have ended. Never rejects. */
+  settled: Promise<number>;
 }
 
 interface PeerSlot {

@@ -4,7 +4,7 @@ import { systemClock } from '../ports/clock.ts';
 import { silentLogger } from '../ports/logger.ts';
 import { startOutboxWorker } from './outbox-worker.ts';
 
-/** A service stub that records tick overlap and can hold a tick open. */
+/** A service stub that records tick overlap and can hold the started attempts open. */
 function stubService(nextWake: () => number | null) {
   const s = {
     ticks: 0,
@@ -13,14 +13,19 @@ function stubService(nextWake: () => number | null) {
     replays: 0,
     hold: null as Promise<void> | null,
     finished: 0,
-    async runDue(): Promise<number> {
+    startDue(onSettled?: () => void) {
       s.ticks++;
       s.active++;
       s.maxActive = Math.max(s.maxActive, s.active);
-      if (s.hold) await s.hold;
       s.active--;
-      s.finished++;
-      return 0;
+      if (s.hold === null) return { started: 0, settled: Promise.resolve(0) };
+      const settled = s.hold.then(() => {
+        s.finished++;
+        onSettled?.();
+        return 1;
+      });
+      s.hold = null;
+      return { started: 1, settled };
     },
     async autoReplayTick() {
       s.replays++;
@@ -67,14 +72,14 @@ test('kick() cuts a long sleep short', async () => {
   await w.stop();
 });
 
-test('stop() waits for the tick in flight and then ends the loop', async () => {
+test('stop() waits for the attempts in flight and then ends the loop', async () => {
   const s = stubService(() => null);
   let release!: () => void;
   s.hold = new Promise((r) => {
     release = r;
   });
   const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 1, maxIntervalMs: 10 });
-  await until(() => s.active === 1);
+  await until(() => s.ticks >= 1 && s.hold === null);
   let stopped = false;
   const stopping = w.stop().then(() => {
     stopped = true;
@@ -89,14 +94,40 @@ test('stop() waits for the tick in flight and then ends the loop', async () => {
   assert.equal(s.ticks, ticks, 'no tick after stop');
 });
 
+test('an attempt that ends wakes the loop at once: its slot is refilled without waiting for the sleep', async () => {
+  // Each tick starts one attempt that ends a little later; the sleep between ticks is 60 s, so ten
+  // ticks within the deadline prove that the ending attempts, not the timer, drive the loop.
+  let ended = 0;
+  let ticks = 0;
+  const s = {
+    startDue(onSettled?: () => void) {
+      ticks++;
+      if (ticks > 10) return { started: 0, settled: Promise.resolve(0) };
+      const settled = new Promise<number>((r) => setTimeout(r, 5, 1)).then((n) => {
+        ended++;
+        onSettled?.();
+        return n;
+      });
+      return { started: 1, settled };
+    },
+    autoReplayTick: async () => ({ probed: 0, replayed: 0, expired: 0 }),
+    // Due in the future: a tick that started attempts sleeps rather than going straight on.
+    nextWakeAt: () => Date.now() + 60_000,
+  };
+  const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 60_000, maxIntervalMs: 60_000 });
+  await until(() => ended === 10, 30_000);
+  await w.stop();
+  assert.ok(ticks >= 11);
+});
+
 test('a failing tick is logged and the loop goes on', async () => {
   const errors: string[] = [];
   let n = 0;
   const s = {
-    runDue: async () => {
+    startDue: () => {
       n++;
       if (n === 1) throw new Error('store busy');
-      return 0;
+      return { started: 0, settled: Promise.resolve(0) };
     },
     autoReplayTick: async () => ({ probed: 0, replayed: 0, expired: 0 }),
     nextWakeAt: () => null,
@@ -109,21 +140,25 @@ test('a failing tick is logged and the loop goes on', async () => {
 });
 
 test('a tick that sent requests is followed at once while more is due; an idle tick still sleeps', async () => {
-  // 20 ticks of "sent 4, more due", then nothing sent. With a 60 s minimum sleep, the drain can only
+  // 20 ticks of "started 4, more due", then nothing sent. With a 60 s minimum sleep, the drain can only
   // finish within the 30 s deadline if the worker never sleeps between the sending ticks (whatever
   // the machine's load: one sleep alone would take twice the deadline).
   let backlog = 20;
   let idle = 0;
+  let replays = 0;
   const s = {
-    runDue: async () => {
+    startDue: () => {
       if (backlog > 0) {
         backlog--;
-        return 4;
+        return { started: 4, settled: Promise.resolve(4) };
       }
       idle++;
-      return 0;
+      return { started: 0, settled: Promise.resolve(0) };
     },
-    autoReplayTick: async () => ({ probed: 0, replayed: 0, expired: 0 }),
+    autoReplayTick: async () => {
+      replays++;
+      return { probed: 0, replayed: 0, expired: 0 };
+    },
     nextWakeAt: () => 0,
   };
   const w = startOutboxWorker({ service: s, clock: systemClock, logger: silentLogger, minIntervalMs: 60_000, maxIntervalMs: 60_000 });
@@ -131,4 +166,5 @@ test('a tick that sent requests is followed at once while more is due; an idle t
   await new Promise((r) => setTimeout(r, 100));
   await w.stop();
   assert.equal(idle, 1, 'after an idle tick the worker sleeps minIntervalMs, it does not spin');
+  assert.equal(replays, 1, 'the dead-letter auto-replay runs at most once per minIntervalMs, not on every turn of a drain');
 });

@@ -6,13 +6,14 @@
  * with the option off are untouched.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { AgentDelivery, HandOff, HandOffResult } from '../ports/agent-delivery.ts';
 import type { NewInboxMessage } from '../ports/store.ts';
 import { ManualClock } from '../testing/manual-clock.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { handOffDue } from './hand-off-worker.ts';
 import { layoutOf } from './home.ts';
 import { initHome } from './init-home.ts';
@@ -56,7 +57,8 @@ describe('hand-off with fleet.dedupAlerts', () => {
   function setDedup(on: boolean): void {
     const file = layoutOf(root).configFile;
     const cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    writeFileSync(file, `${JSON.stringify({ ...cfg, fleet: { dedupAlerts: on } }, null, 2)}\n`);
+    // Atomically, as `mesh` commands write it: the node sees it at once, within this turn (live-file.ts).
+    writeFileAtomic(file, `${JSON.stringify({ ...cfg, fleet: { dedupAlerts: on } }, null, 2)}\n`);
   }
 
   /** Inserts the row and hands off everything due now. */

@@ -2,6 +2,16 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } fro
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+let writes = 0;
+
+/**
+ * How many files this process has written with writeFileAtomic: a LiveFile that looked at its file
+ * earlier in this turn looks again when the count moved (the process may have just written it).
+ */
+export function atomicWritesSoFar(): number {
+  return writes;
+}
+
 /**
  * Writes a file atomically: a temp file in the same folder (so rename is atomic), fsync, rename.
  * `mode` applies from creation, so secrets are never briefly world-readable.
@@ -19,4 +29,5 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   }
   closeSync(fd);
   renameSync(tmp, path);
+  writes++;
 }

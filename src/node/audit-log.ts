@@ -1,7 +1,10 @@
 /**
  * The audit trail: every entry goes to the store (authoritative, queryable by `mesh export`) and is
- * mirrored as one JSON line to logs/mesh-audit.jsonl for people and bash-era tools. The mirror is
- * rotated by size (rename is safe with concurrent appenders: each append opens the path anew).
+ * mirrored as one JSON line to logs/mesh-audit.jsonl for people and bash-era tools. The lines of one
+ * turn of the event loop are appended together at the end of the turn (one open/write/close for a
+ * batch of messages instead of one per entry), and at the latest when the process exits or the node
+ * closes. The mirror is rotated by size (rename is safe with concurrent appenders: each append opens
+ * the path anew).
  */
 import { appendFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { AuditSink } from '../ports/events.ts';
@@ -29,9 +32,14 @@ export function auditLine(e: AuditEntry): string {
   })}\n`;
 }
 
+/** Mirrors with lines not yet appended: written out when the process exits. */
+const unflushed = new Set<AuditLog>();
+let exitHooked = false;
+
 export class AuditLog implements AuditSink {
   readonly #store: Store;
   readonly #file: string | null;
+  #pending: string[] = [];
 
   constructor(store: Store, file: string | null) {
     this.#store = store;
@@ -41,10 +49,29 @@ export class AuditLog implements AuditSink {
   record(entry: AuditEntry): void {
     this.#store.audit.append(entry);
     if (this.#file === null) return;
+    if (this.#pending.length === 0) {
+      unflushed.add(this);
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', () => {
+          for (const log of unflushed) log.flush();
+        });
+      }
+      setImmediate(() => this.flush());
+    }
+    this.#pending.push(auditLine(entry));
+  }
+
+  /** Appends the lines recorded so far to the mirror. */
+  flush(): void {
+    if (this.#file === null || this.#pending.length === 0) return;
+    const text = this.#pending.join('');
+    this.#pending = [];
+    unflushed.delete(this);
     try {
-      appendFileSync(this.#file, auditLine(entry), { mode: 0o600 });
+      appendFileSync(this.#file, text, { mode: 0o600 });
     } catch {
-      // The mirror is best effort: the store already holds the entry.
+      // The mirror is best effort: the store already holds the entries.
     }
   }
 

@@ -228,6 +228,7 @@ export class MeshNode {
   }
 
   async close(): Promise<void> {
+    this.#audit?.flush();
     if (this.#ownsTransport && this.#transport?.close) await this.#transport.close();
     if (this.#nats !== null) await (await this.#nats.catch(() => null))?.close();
     this.#store?.close();
