@@ -8,7 +8,7 @@ import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
 import { natsErrorCode } from '../transports/nats/nats-link.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { MeshNode } from './mesh-node.ts';
-import { parseNatsConfig, type NatsConfig } from './nats-config.ts';
+import type { NatsConfig } from './config/nats-config.ts';
 import { natsFilePath } from './nats-wiring.ts';
 import { parseNodeConfig } from './node-config.ts';
 
@@ -58,8 +58,7 @@ export function writeNatsConfig(home: string, configFile: string, input: NatsSet
     ...(input.receive === undefined ? {} : { receive: input.receive }),
   };
   const next = { ...cfg, nats: section };
-  parseNodeConfig(next, configFile); // throws CONFIG_INVALID with the offending key
-  const nats = parseNatsConfig(section, configFile) as NatsConfig;
+  const nats = parseNodeConfig(next, configFile).nats as NatsConfig; // throws CONFIG_INVALID with the offending key
   writeFileAtomic(configFile, `${JSON.stringify(next, null, 2)}\n`, 0o600);
   const files = [nats.credsFile, nats.nkeySeedFile, nats.tokenFile, nats.tls?.caFile ?? null, nats.tls?.certFile ?? null, nats.tls?.keyFile ?? null];
   const missingFiles = files.map((f) => natsFilePath(home, f)).filter((f): f is string => f !== null && !existsSync(f));

@@ -16,7 +16,7 @@ import { NatsLink } from '../transports/nats/nats-link.ts';
 import type { NatsStreamOptions } from '../transports/nats/nats-streams.ts';
 import { createNatsTransport } from '../transports/nats/nats-transport.ts';
 import { createReceiptCodec, type ReceiptCodec } from '../transports/nats/receipt.ts';
-import type { NatsConfig } from './nats-config.ts';
+import type { NatsConfig } from './config/nats-config.ts';
 
 export interface NatsWiringDeps {
   home: string;
