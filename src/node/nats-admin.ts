@@ -69,9 +69,10 @@ export function writeNatsConfig(home: string, configFile: string, input: NatsSet
   ];
   const problems = named.flatMap(([kind, p]) => {
     const path = natsFilePath(home, p);
-    return path === null ? [] : [natsFileProblem({ kind, path })];
+    const problem = path === null ? null : natsFileProblem({ kind, path });
+    return problem === null ? [] : [problem];
   });
-  const pathsWith = (code: string): string[] => problems.filter((e) => e?.code === code).map((e) => e?.path ?? '');
+  const pathsWith = (code: string): string[] => problems.filter((e) => e.code === code).map((e) => e.path);
   return { file: configFile, nats, missingFiles: pathsWith('nats_file_missing'), looseFiles: pathsWith('nats_secret_file_mode') };
 }
 
