@@ -22,8 +22,8 @@ import { openNode, type MeshNode } from '../src/node/mesh-node.ts';
 import { sendMessage } from '../src/node/send-message.ts';
 import { wrapForHook } from '../src/protocol/hook.ts';
 import { createPair, patchNodeConfig } from './support/fixture.ts';
-import { findNatsServer, startNatsServer } from './support/nats-server.ts';
-import { childEnv, cli, cpuMsOf, freePort, REPO, startChild, startServe } from './support/processes.ts';
+import { NATS_SERVER_BIN, NatsFleetServers } from '../test/support/nats-server.ts';
+import { benchNatsHost, childEnv, cli, cpuMsOf, freePort, REPO, startChild, startServe } from './support/processes.ts';
 import { RAW_INBOX_SUBJECT, RAW_RECEIPT_PREFIX } from './support/raw-jetstream-names.ts';
 import { ratioRow, row, type BenchContext, type BenchOutcome, type Benchmark } from './support/report.ts';
 import { Peek } from './support/sqlite-peek.ts';
@@ -151,9 +151,9 @@ const cpuPerMsg = (s: Side): number => (s.selfCpuUs / 1000 + s.receiverCpuMs + s
 const cpuSplit = (s: Side): string => [s.selfCpuUs / 1000, s.receiverCpuMs, s.serverCpuMs].map((x) => round(x / s.ok, 2)).join(' / ');
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const bin = findNatsServer();
-  if (bin === null) throw new Error('nats-server is not installed (apt-get install nats-server)');
-  const nats = await startNatsServer(bin, ctx.dir);
+  if (NATS_SERVER_BIN === null) throw new Error('nats-server is not installed (apt-get install nats-server)');
+  const servers = await NatsFleetServers.start(1, { dir: ctx.dir, host: benchNatsHost });
+  const nats = { url: servers.urls[0] as string, pid: servers.servers[0]?.pid as number };
   const [alphaPort, betaPort] = [await freePort(), await freePort()];
   ctx.log(`nats-server on ${nats.url}; setting up alpha and beta with the CLI (HMAC signing both ways), then mesh nats setup and mesh join --nats`);
   const pair = createPair(ctx.dir, alphaPort, betaPort);
@@ -237,7 +237,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     await nc.close().catch(() => undefined);
     await node.close();
     await Promise.all([beta.stop(), consumer.stop()]);
-    await nats.stop();
+    await servers.close();
   }
 }
 

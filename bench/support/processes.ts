@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { NatsProcessHost } from '../../test/support/nats-server.ts';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const MESH_BIN = join(REPO, 'dist', 'cli', 'bin.js');
@@ -158,6 +159,43 @@ export function trackChild(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
 }
+
+/**
+ * The bench's process tracking for the shared nats-server helper (test/support/nats-server.ts, used by
+ * tests and bench alike): the server leads its own process group and is tracked, so killAllChildren()
+ * kills it with the other children even after a failure.
+ */
+export const benchNatsHost: NatsProcessHost = {
+  freePort,
+  launch(bin, args, onOutput) {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid === undefined) {
+      child.once('error', () => undefined);
+      throw new Error(`could not spawn ${bin}`);
+    }
+    trackChild(child);
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
+    return {
+      pid: child.pid,
+      exited,
+      hasExited: gone,
+      async kill() {
+        if (!gone()) kill(child, 'SIGKILL');
+        await exited;
+      },
+      async stop(graceMs) {
+        if (gone()) return;
+        kill(child, 'SIGTERM');
+        const timer = setTimeout(() => kill(child, 'SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  },
+};
 
 /** Signals `child`'s process group (spawned with `detached: true`). */
 export function signalGroupOf(child: ChildProcess, signal: NodeJS.Signals): void {

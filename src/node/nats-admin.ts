@@ -5,10 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { MeshError, MeshErrorCode } from '../protocol/errors.ts';
-import { natsErrorCode } from '../transports/nats/nats-link.ts';
+import { natsFileProblem, type NatsFile } from '../transports/nats/nats-files.ts';
+import { natsErrorCode, natsErrorDetail } from '../transports/nats/nats-link.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { MeshNode } from './mesh-node.ts';
-import { parseNatsConfig, type NatsConfig } from './nats-config.ts';
+import type { NatsConfig } from './config/nats-config.ts';
 import { natsFilePath } from './nats-wiring.ts';
 import { parseNodeConfig } from './node-config.ts';
 
@@ -30,6 +31,8 @@ export interface NatsSetupResult {
   nats: NatsConfig;
   /** Files the section names that do not exist (yet). */
   missingFiles: string[];
+  /** Secret files (credentials, seed, token, TLS key) open to group or others: the connection refuses them until `chmod 600`. */
+  looseFiles: string[];
 }
 
 /**
@@ -58,12 +61,19 @@ export function writeNatsConfig(home: string, configFile: string, input: NatsSet
     ...(input.receive === undefined ? {} : { receive: input.receive }),
   };
   const next = { ...cfg, nats: section };
-  parseNodeConfig(next, configFile); // throws CONFIG_INVALID with the offending key
-  const nats = parseNatsConfig(section, configFile) as NatsConfig;
+  const nats = parseNodeConfig(next, configFile).nats as NatsConfig; // throws CONFIG_INVALID with the offending key
   writeFileAtomic(configFile, `${JSON.stringify(next, null, 2)}\n`, 0o600);
-  const files = [nats.credsFile, nats.nkeySeedFile, nats.tokenFile, nats.tls?.caFile ?? null, nats.tls?.certFile ?? null, nats.tls?.keyFile ?? null];
-  const missingFiles = files.map((f) => natsFilePath(home, f)).filter((f): f is string => f !== null && !existsSync(f));
-  return { file: configFile, nats, missingFiles };
+  const named: [NatsFile['kind'], string | null][] = [
+    ['credentials', nats.credsFile], ['NKey seed', nats.nkeySeedFile], ['token', nats.tokenFile],
+    ['TLS CA', nats.tls?.caFile ?? null], ['TLS certificate', nats.tls?.certFile ?? null], ['TLS key', nats.tls?.keyFile ?? null],
+  ];
+  const problems = named.flatMap(([kind, p]) => {
+    const path = natsFilePath(home, p);
+    const problem = path === null ? null : natsFileProblem({ kind, path });
+    return problem === null ? [] : [problem];
+  });
+  const pathsWith = (code: string): string[] => problems.filter((e) => e.code === code).map((e) => e.path);
+  return { file: configFile, nats, missingFiles: pathsWith('nats_file_missing'), looseFiles: pathsWith('nats_secret_file_mode') };
 }
 
 export interface NatsStreamView {
@@ -80,7 +90,10 @@ export interface NatsStatus {
   servers: string[];
   fleet: string | null;
   connected: boolean;
+  /** A short code (nats_auth, nats_tls, nats_secret_file_mode, timeout…); never a secret. */
   error: string | null;
+  /** For a file problem: which file and the fix (never its content). */
+  detail: string | null;
   server: { name: string; version: string; cluster: string | null } | null;
   streams: NatsStreamView[];
   /**
@@ -95,7 +108,7 @@ export interface NatsStatus {
 export async function natsStatus(node: MeshNode, probeTimeoutMs: number): Promise<NatsStatus> {
   const cfg = node.config.nats;
   const base: NatsStatus = {
-    configured: cfg !== null, servers: cfg?.servers ?? [], fleet: cfg?.fleet ?? null, connected: false, error: null,
+    configured: cfg !== null, servers: cfg?.servers ?? [], fleet: cfg?.fleet ?? null, connected: false, error: null, detail: null,
     server: null, streams: [], consumer: null, peers: [],
   };
   const wiring = await node.nats();
@@ -104,7 +117,7 @@ export async function natsStatus(node: MeshNode, probeTimeoutMs: number): Promis
   try {
     c = await wiring.link.connection();
   } catch (e) {
-    return { ...base, error: natsErrorCode(e) };
+    return { ...base, error: natsErrorCode(e), detail: natsErrorDetail(e).detail ?? null };
   }
   const info = c.nc.info;
   const status: NatsStatus = {

@@ -4,7 +4,6 @@
  * outbound transport. The daemon's receiver (node-nats-receiver.ts) uses the same link. Imported
  * lazily (MeshNode.nats()): a node without NATS never loads it, nor the client library.
  */
-import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Clock } from '../ports/clock.ts';
 import type { KeyStore } from '../ports/keys.ts';
@@ -16,7 +15,7 @@ import { NatsLink } from '../transports/nats/nats-link.ts';
 import type { NatsStreamOptions } from '../transports/nats/nats-streams.ts';
 import { createNatsTransport } from '../transports/nats/nats-transport.ts';
 import { createReceiptCodec, type ReceiptCodec } from '../transports/nats/receipt.ts';
-import type { NatsConfig } from './nats-config.ts';
+import type { NatsConfig } from './config/nats-config.ts';
 
 export interface NatsWiringDeps {
   home: string;
@@ -48,22 +47,15 @@ export function natsFilePath(home: string, p: string | null): string | null {
 
 export function createNatsWiring(d: NatsWiringDeps): NatsWiring {
   const c = d.config;
-  const file = (p: string | null, what: string): string | null => {
-    const path = natsFilePath(d.home, p);
-    if (path !== null && !existsSync(path)) d.logger.error(`nats: the ${what} file does not exist`, { path });
-    return path;
-  };
-  const tls = c.tls === null ? null : {
-    caFile: file(c.tls.caFile, 'TLS CA'),
-    certFile: file(c.tls.certFile, 'TLS certificate'),
-    keyFile: file(c.tls.keyFile, 'TLS key'),
-  };
+  // The link checks the files (missing, secret ones open to others) before each connect.
+  const file = (p: string | null): string | null => natsFilePath(d.home, p);
+  const tls = c.tls === null ? null : { caFile: file(c.tls.caFile), certFile: file(c.tls.certFile), keyFile: file(c.tls.keyFile) };
   const link = new NatsLink({
     servers: c.servers,
     name: `mesh-${d.self}`,
-    credsFile: file(c.credsFile, 'credentials'),
-    nkeySeedFile: file(c.nkeySeedFile, 'NKey seed'),
-    tokenFile: file(c.tokenFile, 'token'),
+    credsFile: file(c.credsFile),
+    nkeySeedFile: file(c.nkeySeedFile),
+    tokenFile: file(c.tokenFile),
     tls,
     persistent: d.persistent,
     connectTimeoutMs: d.connectTimeoutMs,

@@ -19,7 +19,7 @@ import {
 } from './config/inbound-config.ts';
 import { defaultRetentionConfig, readRetentionConfig, RETENTION_KEYS, type RetentionConfig } from './config/retention-config.ts';
 import { defaultServeConfig, readServeConfig, SERVE_KEYS, type ServeConfig } from './config/serve-config.ts';
-import { parseNatsConfig, type NatsConfig } from './nats-config.ts';
+import { NATS_KEYS, readNatsConfig, type NatsConfig } from './config/nats-config.ts';
 import { defaultStoreConfig, readStoreConfig, STORE_KEYS, type StoreConfig } from './config/store-config.ts';
 import { defaultSessionsConfig, readSessionsConfig, SESSIONS_KEYS, sessionsFromEnv, type SessionsConfig } from './config/sessions-config.ts';
 
@@ -38,7 +38,7 @@ export interface NodeConfig {
   brainSync: BrainSyncConfig | null;
   /** The local API listener of `mesh serve` (JSON API, event stream, dashboard). */
   api: ApiConfig;
-  /** MESH over NATS JetStream (nats-config.ts, docs/nats.md); null: this node does not use NATS. */
+  /** MESH over NATS JetStream (config/nats-config.ts, docs/nats.md); null: this node does not use NATS. */
   nats: NatsConfig | null;
   /** MESH as an A2A 1.0 server on the hooks listener (config/a2a-config.ts, docs/a2a.md). */
   a2a: A2AConfig;
@@ -81,6 +81,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
   const sessions = r.section(raw, 'sessions', SESSIONS_KEYS);
   const brainSync = r.section(raw, 'brainSync', BRAIN_SYNC_KEYS);
   const api = r.section(raw, 'api', API_KEYS);
+  const nats = r.section(raw, 'nats', NATS_KEYS);
   const a2a = r.section(raw, 'a2a', A2A_KEYS);
   const store = r.section(raw, 'store', STORE_KEYS);
 
@@ -95,7 +96,7 @@ export function parseNodeConfig(raw: unknown, file = 'config/mesh.json'): NodeCo
     sessions: readSessionsConfig(r, sessions),
     brainSync: readBrainSyncConfig(r, brainSync),
     api: readApiConfig(r, api),
-    nats: parseNatsConfig(raw['nats'], file),
+    nats: readNatsConfig(r, nats),
     a2a: readA2AConfig(r, a2a),
     store: readStoreConfig(r, store),
   };

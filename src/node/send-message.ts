@@ -8,6 +8,7 @@ import type { Attachment, Envelope } from '../protocol/envelope.ts';
 import { attachFile } from './attachments.ts';
 import { checkAttachmentEncryption, composeEnvelope, type EncryptionCoverage, type MessageDraft } from './compose.ts';
 import type { MeshNode } from './mesh-node.ts';
+import type { PeerTransport } from '../ports/peers.ts';
 
 export type SendStatus = 'delivered' | 'queued' | 'dead_lettered' | 'expired' | 'dry_run' | 'error';
 
@@ -25,7 +26,15 @@ export interface TargetResult {
   id: string | null;
   status: SendStatus;
   attempts: number;
+  /** How the last attempt travelled: to the peer's transport, or to the relay's (`via`). */
+  transport?: PeerTransport | undefined;
+  /** The peer's (or relay's) HTTP answer to the last attempt. Never set for NATS: see `receipt`. */
   httpStatus?: number | undefined;
+  /**
+   * NATS: the receiver's signed receipt said it stored the message (`stored`), or that it had it
+   * already (`duplicate`). JetStream's own acknowledgement never counts as delivered.
+   */
+  receipt?: 'stored' | 'duplicate' | undefined;
   error?: string | undefined;
   reason?: string | undefined;
   nextAttemptAt?: number | undefined;
@@ -69,6 +78,21 @@ export function checkTargetAttachmentEncryption(node: MeshNode, target: string, 
   checkAttachmentEncryption(peers, draft, attachmentCount);
 }
 
+/** Receipt statuses of MESH over NATS (transports/nats/receipt.ts): what the receiver's pipeline answered. */
+const RECEIPT_DUPLICATE_STATUS = 200;
+
+/**
+ * The transport fields of a result: which transport carried the last attempt and what it answered.
+ * Over NATS the status of a delivered attempt is the receiver's receipt, not an HTTP answer, so it
+ * is reported as `receipt` and `httpStatus` stays unset.
+ */
+export function transportFields(node: MeshNode, peerName: string, o: { httpStatus?: number | undefined; via?: string | undefined }): Pick<TargetResult, 'transport' | 'httpStatus' | 'receipt'> {
+  const carrier = o.via === undefined ? node.registry.get(peerName) : node.registry.get(o.via);
+  const transport = carrier?.transport ?? 'http';
+  if (transport !== 'nats') return { transport, httpStatus: o.httpStatus };
+  return { transport, receipt: o.httpStatus === undefined ? undefined : o.httpStatus === RECEIPT_DUPLICATE_STATUS ? 'duplicate' : 'stored' };
+}
+
 async function sendOne(node: MeshNode, peerName: string, input: SendInput): Promise<TargetResult> {
   const peer = node.peer(peerName);
   const now = node.clock.now();
@@ -91,7 +115,7 @@ async function sendOne(node: MeshNode, peerName: string, input: SendInput): Prom
     ...base,
     status: outcome.status === 'busy' ? 'queued' : outcome.status,
     attempts: outcome.attempts,
-    httpStatus: outcome.httpStatus,
+    ...transportFields(node, peerName, outcome),
     error: outcome.error,
     reason: outcome.reason,
     nextAttemptAt: outcome.nextAttemptAt,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { MeshNode } from '../../node/mesh-node.ts';
 import { brainSync, DEFAULT_MAX_POSTS_PER_RUN, type BrainSyncReport } from '../../node/node-brain-sync.ts';
-import { DEFAULT_BRAIN_SYNC_TIMEOUT_MS, isPlainHttpUrl } from '../../node/config/brain-sync-config.ts';
+import { DEFAULT_BRAIN_SYNC_TIMEOUT_MS } from '../../node/config/brain-sync-config.ts';
+import { isPlainHttpUrl } from '../../node/config/config-urls.ts';
 import { MeshError, MeshErrorCode } from '../../protocol/errors.ts';
 import { flag, str, type CliContext, type CommandSpec, type ParsedArgs } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';

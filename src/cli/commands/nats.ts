@@ -23,7 +23,7 @@ function statusLines(s: NatsStatus, self: string): string[] {
   if (!s.configured) return ['NATS is not configured: mesh nats setup --server nats://<host>:4222'];
   const lines = [`NATS fleet "${s.fleet ?? ''}" on ${s.servers.join(', ')}`];
   if (!s.connected) {
-    lines.push(`  not connected: ${s.error ?? 'unknown'}`);
+    lines.push(`  not connected: ${s.error ?? 'unknown'}${s.detail === null ? '' : ` (${s.detail})`}`);
     return lines;
   }
   if (s.server) lines.push(`  connected to ${s.server.name} (nats-server ${s.server.version}${s.server.cluster ? `, cluster ${s.server.cluster}` : ''})`);
@@ -86,9 +86,10 @@ export const command: CommandSpec = {
         tlsCaFile: str(args, 'tls-ca'), tlsCertFile: str(args, 'tls-cert'), tlsKeyFile: str(args, 'tls-key'),
         replicas, receive: flag(args, 'no-receive') ? false : undefined,
       });
-      if (out.json) out.data({ ok: true, file: r.file, nats: r.nats, missingFiles: r.missingFiles });
+      if (out.json) out.data({ ok: true, file: r.file, nats: r.nats, missingFiles: r.missingFiles, looseFiles: r.looseFiles });
       else {
         for (const f of r.missingFiles) out.warn(`${f} does not exist (yet): the connection will fail until it does`);
+        for (const f of r.looseFiles) out.warn(`${f} is open to group or others: the connection refuses it until you run chmod 600 ${f}`);
         out.line(`${out.style('green', '✓')} NATS fleet "${r.nats.fleet}" on ${r.nats.servers.join(', ')} written to ${r.file}`);
         out.line('  restart mesh serve to connect; add peers on the bus with: mesh join <name> --nats --public-key <their key>');
         out.line('  check it with: mesh nats status');

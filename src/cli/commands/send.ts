@@ -1,7 +1,7 @@
 import { inlineAttachment, urlAttachment } from '../../node/attachments.ts';
 import { CLEAR_ATTACHMENTS_OPTION } from '../../node/compose.ts';
 import { openNode, type MeshNode } from '../../node/mesh-node.ts';
-import { draftAttachments, sendMessage, type SendInput, type TargetResult } from '../../node/send-message.ts';
+import { draftAttachments, sendMessage, transportFields, type SendInput, type TargetResult } from '../../node/send-message.ts';
 import { waitForDelivery } from '../../node/wait-delivery.ts';
 import { parseOrdered } from '../../protocol/canonical-json.ts';
 import { isMessageType, MESSAGE_TYPES } from '../../protocol/envelope.ts';
@@ -115,16 +115,30 @@ export function describe(out: Output, r: TargetResult, now: number): string {
   return `${describeStatus(out, r, http, now)}${r.status === 'error' ? '' : clearNote(r)}`;
 }
 
+/** What the receiver said, in words: an HTTP status, or over NATS its receipt. */
+function answer(r: TargetResult): string {
+  if (r.transport !== 'nats') return r.httpStatus ? `HTTP ${r.httpStatus}` : '';
+  const by = r.via ?? r.peer;
+  return r.receipt === 'duplicate' ? `already stored by ${by} via NATS` : r.receipt === 'stored' ? `stored by ${by} via NATS` : 'via NATS';
+}
+
+/** Why a NATS attempt failed, in words (the codes are nats-link.ts / nats-transport.ts's). */
+function natsFailure(r: TargetResult): string {
+  const why = r.error === 'no_receipt' ? `no receipt from ${r.peer} yet` : r.error ?? 'no answer';
+  return `NATS: ${why}`;
+}
+
 function describeStatus(out: Output, r: TargetResult, http: string, now: number): string {
   switch (r.status) {
     case 'delivered': {
-      const detail = [r.httpStatus ? `HTTP ${r.httpStatus}` : '', r.attempts > 1 ? `attempt ${r.attempts}` : ''].filter(Boolean).join(', ');
+      const detail = [answer(r), r.attempts > 1 ? `attempt ${r.attempts}` : ''].filter(Boolean).join(', ');
       const via = r.via === undefined ? '' : ` to relay ${r.via}`;
       return `${out.style('green', '✓')} ${r.peer}: delivered${via}${detail ? ` (${detail})` : ''} ${r.id}`;
     }
     case 'queued': {
       const wait = r.nextAttemptAt ? `; next attempt in ${Math.max(0, Math.round((r.nextAttemptAt - now) / 1000))}s` : '';
-      return `${out.style('yellow', '…')} ${r.peer}: queued for retry (${r.reason === 'circuit_open' ? 'circuit open' : r.reason === 'throttled' ? 'peer busy, HTTP 429' : http || 'no answer'}${wait}) ${r.id} — \`mesh serve\` or \`mesh queue drain\` delivers it`;
+      const why = r.reason === 'circuit_open' ? 'circuit open' : r.reason === 'throttled' ? 'peer busy, HTTP 429' : r.transport === 'nats' ? natsFailure(r) : http || 'no answer';
+      return `${out.style('yellow', '…')} ${r.peer}: queued for retry (${why}${wait}) ${r.id} — \`mesh serve\` or \`mesh queue drain\` delivers it`;
     }
     case 'dead_lettered': {
       const detail = `${r.reason ?? http}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}`;
@@ -156,7 +170,7 @@ export async function runSend(ctx: CliContext, args: ParsedArgs, input: Omit<Sen
           if (v === undefined) continue;
           r.status = v.status;
           r.attempts = v.attempts;
-          r.httpStatus = v.httpStatus;
+          Object.assign(r, transportFields(node, r.peer, { httpStatus: v.httpStatus, via: r.via }));
           r.error = v.error;
           r.reason = v.reason;
           r.nextAttemptAt = v.nextAttemptAt;

@@ -3,8 +3,8 @@
  * at /.well-known/agent-card.json, JSON-RPC at /a2a/v1. Clients and their tokens are the registry's
  * `a2aClients`. `advertisedUrl`: the base URL clients reach this listener at (null: http://host:port).
  */
-import { isPlainHttpUrl } from './brain-sync-config.ts';
 import type { Obj, Reader } from './config-reader.ts';
+import { isPlainHttpUrl } from './config-urls.ts';
 
 export interface A2ASkillConfig { id: string; name: string; description: string; tags: string[]; examples: string[] }
 

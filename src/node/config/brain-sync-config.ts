@@ -3,6 +3,7 @@
  * token is a secret: never logged.
  */
 import type { Obj, Reader } from './config-reader.ts';
+import { isPlainHttpUrl } from './config-urls.ts';
 
 export interface BrainSyncConfig { url: string; intervalMs: number; token: string | null; timeoutMs: number }
 
@@ -10,17 +11,6 @@ export const BRAIN_SYNC_KEYS = ['url', 'intervalMs', 'token', 'timeoutMs'] as co
 export const DEFAULT_BRAIN_SYNC_INTERVAL_MS = 300_000;
 /** Per post: the whole request (connect included) must finish in this long. */
 export const DEFAULT_BRAIN_SYNC_TIMEOUT_MS = 10_000;
-
-/** An http(s) URL without credentials, query or fragment (they would end up in the cursor key and in output). */
-export function isPlainHttpUrl(text: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return false;
-  }
-  return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.search === '' && u.hash === '';
-}
 
 export function readBrainSyncConfig(r: Reader, bs: Obj | null): BrainSyncConfig | null {
   if (bs === null) return null;

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import type * as JetStreamLib from '@nats-io/jetstream';
 import type * as TransportNode from '@nats-io/transport-node';
 import type { Logger } from '../../ports/logger.ts';
+import { checkNatsFiles, NatsFileError, type NatsFile } from './nats-files.ts';
 
 export type NatsConnection = TransportNode.NatsConnection;
 export type JetStreamClient = JetStreamLib.JetStreamClient;
@@ -60,16 +61,31 @@ export function loadNatsLibs(): Promise<NatsLibs> {
   return libsPromise;
 }
 
-/** A short, secret-free code for a connection failure. */
+/**
+ * A short, secret-free code for a connection failure. `nats_auth`: the server refused this node's
+ * credentials; `nats_credentials_invalid`: the seed or creds file holds no usable key (not even sent);
+ * `nats_file_missing` / `nats_secret_file_mode`: nats-files.ts. `nats_tls`: this node does not trust the
+ * server's certificate (unknown CA, wrong host name, expired). A server that refuses this node's
+ * client certificate closes the handshake, which the client library reports as `timeout`.
+ */
 export function natsErrorCode(e: unknown): string {
+  if (e instanceof NatsFileError) return e.code;
   const name = e instanceof Error ? e.name : '';
   const msg = e instanceof Error ? e.message.toLowerCase() : '';
+  // The configured seed or credentials file holds no usable key (the client library's words; its text is never echoed).
+  if (msg.startsWith('nkeys:') || msg.includes('unable to parse credentials')) return 'nats_credentials_invalid';
+  if (/certificate|altnames|self[- ]signed|tls/.test(msg)) return 'nats_tls';
   if (name === 'TimeoutError' || msg.includes('timeout')) return 'timeout';
   if (msg.includes('econnrefused') || msg.includes('connection refused')) return 'connection_refused';
   if (name === 'AuthorizationError' || msg.includes('authorization')) return 'nats_auth';
   if (name === 'PermissionViolationError' || msg.includes('permission')) return 'nats_permission';
   if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') return 'nats_closed';
   return 'nats_unavailable';
+}
+
+/** What a failure's code leaves out, when it is ours to say: which file is wrong and how to fix it. */
+export function natsErrorDetail(e: unknown): { detail?: string } {
+  return e instanceof NatsFileError ? { detail: e.message } : {};
 }
 
 /** The daemon waits this long between connect attempts while no server answers (doubling up to the max). */
@@ -121,7 +137,9 @@ export class NatsLink {
         return await this.#connect();
       } catch (e) {
         if (this.#closed) throw e;
-        if (attempt === 1 || attempt % 20 === 0) this.#o.logger.warn('nats: cannot connect yet, retrying', { error: natsErrorCode(e), attempt });
+        if (attempt === 1 || attempt % 20 === 0) {
+          this.#o.logger.warn('nats: cannot connect yet, retrying', { error: natsErrorCode(e), attempt, ...natsErrorDetail(e) });
+        }
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
@@ -135,9 +153,26 @@ export class NatsLink {
     }
   }
 
+  /** Every file this link reads, for checkNatsFiles(). */
+  #files(): NatsFile[] {
+    const o = this.#o;
+    const files: NatsFile[] = [];
+    const add = (kind: NatsFile['kind'], path: string | null): void => {
+      if (path !== null) files.push({ kind, path });
+    };
+    add('credentials', o.credsFile);
+    add('NKey seed', o.nkeySeedFile);
+    add('token', o.tokenFile);
+    add('TLS CA', o.tls?.caFile ?? null);
+    add('TLS certificate', o.tls?.certFile ?? null);
+    add('TLS key', o.tls?.keyFile ?? null);
+    return files;
+  }
+
   async #connect(): Promise<Connected> {
     const libs = await loadNatsLibs();
     const o = this.#o;
+    checkNatsFiles(this.#files());
     const { nats } = libs;
     const authenticators = [];
     if (o.credsFile !== null) {
