@@ -62,6 +62,17 @@ describe('mesh send to a NATS peer', { skip: NATS_SKIP, timeout: SUITE_TIMEOUT_M
       { peer: 'beta', status: 'delivered', transport: 'nats', receipt: 'stored', httpStatus: undefined });
     assert.ok(inboxIds(beta).includes(id));
     assert.ok(inboxIds(beta).includes(String(doc.results[0]?.['id'])));
+
+    // The local API's POST /api/send says the same: the transport and the receipt, no HTTP status.
+    const daemon = await alpha.serve({ api: true });
+    const res = await fetch(`${String(daemon.apiUrl)}/api/send`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'beta', type: 'notification', body: 'through the API' }),
+    });
+    const api = await res.json() as SendJson;
+    assert.equal(res.status, 200, JSON.stringify(api));
+    assert.deepEqual(pick(api.results[0], ['peer', 'status', 'transport', 'receipt', 'httpStatus']),
+      { peer: 'beta', status: 'delivered', transport: 'nats', receipt: 'stored', httpStatus: null });
+    assert.ok(inboxIds(beta).includes(String(api.results[0]?.['id'])));
   });
 });
 

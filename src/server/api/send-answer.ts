@@ -11,7 +11,9 @@ import type { ApiEnv } from './api-env.ts';
 
 export function resultView(r: TargetResult): Record<string, unknown> {
   return {
-    peer: r.peer, id: r.id, status: r.status, attempts: r.attempts, httpStatus: r.httpStatus ?? null, reason: r.reason ?? null,
+    peer: r.peer, id: r.id, status: r.status, attempts: r.attempts, transport: r.transport ?? null, via: r.via ?? null,
+    // NATS has no HTTP status: the receiver's signed receipt says it stored the message.
+    httpStatus: r.httpStatus ?? null, receipt: r.receipt ?? null, reason: r.reason ?? null,
     error: r.error ?? null, nextAttemptAt: r.nextAttemptAt ?? null, signed: r.signed ?? null, encrypted: r.encrypted ?? null,
   };
 }
