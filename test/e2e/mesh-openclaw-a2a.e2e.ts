@@ -63,6 +63,8 @@ const WAIT_RUN_TIMEOUT_MS = WAIT_SECONDS * 1000 + CLI_RUN_TIMEOUT_MS;
  */
 const RETRY_DELAYS_MS = [0, 2_000, 5_000, 10_000, 20_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000];
 
+/** `openclaw message send` loads OpenClaw's plugin runtime first: 50-70 s were seen on a loaded machine. */
+const OPENCLAW_CLI_TIMEOUT_MS = E2E_AGENT_RUN_TIMEOUT_MS;
 /**
  * Alpha's circuit breaker cooldown (delivery.breakerCooldownMs, default 60 s): with the gateway down the
  * circuit opens after three failed attempts, and MESH tries again after this long, by when the restarted
@@ -244,7 +246,7 @@ describe('MESH and a real OpenClaw gateway over A2A (channels.a2a), both ways', 
 
   test('openclaw message send --channel a2a reaches alpha\'s inbox; alpha\'s `mesh reply` is the answer OpenClaw\'s task gets', { timeout: SUITE_TIMEOUT_MS }, async (t) => {
     assert.ok(gw);
-    const sent = await gw.runCli(['message', 'send', '--channel', 'a2a', '--target', 'alpha', '-m', TO_ALPHA, '--json'], { timeoutMs: CLI_RUN_TIMEOUT_MS });
+    const sent = await gw.runCli(['message', 'send', '--channel', 'a2a', '--target', 'alpha', '-m', TO_ALPHA, '--json'], { timeoutMs: OPENCLAW_CLI_TIMEOUT_MS });
     t.diagnostic(`openclaw message send: exit ${sent.code} in ${sent.ms} ms: ${sent.stdout.slice(0, 600)}`);
     assert.equal(sent.code, 0, `${sent.stdout}\n${sent.stderr}`);
     // The request waits in alpha's inbox, from the A2A client "gw".
