@@ -86,3 +86,22 @@ test('a rally to a hook peer and an A2A peer: both answers join the round', asyn
   const r = await gamma.mesh(['inbox', '--json']);
   assert.equal(r.code, 0, describeRun(r));
 });
+
+test('mesh converse to the A2A peer: the framed question reaches it as an A2A task and its answer joins the conversation', async () => {
+  const conv = await alpha.meshJson<{ ok: boolean; type: string; conversationId: string; roundStatus: string; answers: { agent: string; body: string }[] }>(
+    ['converse', 'opinion', 'Should we shard the orders table?', '--agents', 'beta', '--wait', '120']);
+  assert.equal(conv.ok, true, JSON.stringify(conv));
+  assert.equal(conv.type, 'opinion');
+  assert.equal(conv.roundStatus, 'complete');
+  assert.deepEqual(conv.answers.map((a) => a.agent), ['beta']);
+  assert.match(String(conv.answers[0]?.body), /answer: 1260$/);
+  // On beta it was one A2A task from the client "alpha", carrying the opinion framing.
+  const onBeta = beta.query<{ body: string; from_agent: string }>("SELECT body, from_agent FROM inbox WHERE body LIKE '%Should we shard the orders table?%'");
+  assert.equal(onBeta.length, 1);
+  assert.equal(onBeta[0]?.from_agent, 'alpha');
+  assert.match(String(onBeta[0]?.body), /^\[OPINION REQUESTED\]/);
+  // The conversation on alpha holds the answer under its round.
+  const shown = await alpha.meshJson<{ id: string; type: string; rounds: { responses: { agent: string; body: string; counted: boolean }[] }[] }>(['conv', 'show', conv.conversationId]);
+  assert.deepEqual([shown.id, shown.type], [conv.conversationId, 'opinion']);
+  assert.deepEqual(shown.rounds.flatMap((r) => r.responses.map((x) => [x.agent, x.counted])), [['beta', true]]);
+});

@@ -10,6 +10,14 @@
 import type { OutboundRequest, RemoteA2ATask, TransportResult } from '../../ports/transport.ts';
 
 const SNIPPET_CHARS = 300;
+/**
+ * An A2A JSON-RPC endpoint answers every call with HTTP 200 (errors included), so a 404 means the
+ * endpoint is not served right now, not that the message is wrong: an OpenClaw gateway answers 404 on
+ * /a2a/v1 for seconds after /health is up, until its a2a channel has registered its routes. It is
+ * reported as 503 (retried, counts against the breaker); a URL that is wrong for good runs out of
+ * retries and is dead-lettered as `all_retries_exhausted`.
+ */
+const ENDPOINT_NOT_SERVED_STATUS = 503;
 /** A2A error codes a retry cannot fix. */
 const PERMANENT_CODES = new Set([-32700, -32600, -32601, -32602, -32001, -32002, -32003, -32004, -32005, -32006, -32009]);
 
@@ -74,6 +82,7 @@ async function call(url: string, token: string | null, method: string, params: u
   const retryAfter = Number(res.headers.get('retry-after'));
   const base = { networkError: null, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null, elapsedMs: elapsed() };
   const snippet = text.slice(0, SNIPPET_CHARS);
+  if (res.status === 404) return { ...base, status: ENDPOINT_NOT_SERVED_STATUS, bodySnippet: 'A2A endpoint not served (HTTP 404)' };
   if (!res.ok) return { ...base, status: res.status, bodySnippet: snippet };
   let doc: unknown;
   try {

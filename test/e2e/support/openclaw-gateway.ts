@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildGatewayConfig, mergeConfig } from './gateway-config.ts';
 import type { FakeProvider } from './gateway-config.ts';
-import { memoryOf, processTree, spawnGroup, stopGroup } from '../../support/process-group.ts';
-import type { ProcInfo } from '../../support/process-group.ts';
+import { memoryOf, processTree, runToEnd, spawnGroup, stopGroup } from '../../support/process-group.ts';
+import type { ProcInfo, RunResult } from '../../support/process-group.ts';
 import { CHILD_PROCESS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, msFromEnv } from '../../support/timeouts.ts';
 import { waitUntil } from './wait.ts';
 
@@ -85,6 +85,10 @@ export interface OpenClawGateway {
   /** The gateway, its workers and running exec'd commands (Linux only). */
   processes(): ProcInfo[];
   logTail(lines?: number): string;
+  /** Runs the `openclaw` CLI as a user of this gateway would (same config, state dir, HOME and
+   *  environment), e.g. `['message', 'send', '--channel', 'a2a', …]`; its group is killed after
+   *  `timeoutMs` (default CHILD_PROCESS_TIMEOUT_MS). */
+  runCli(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
   /** Idempotent. SIGTERM to the group, SIGKILL (group and all descendants) after the grace
    *  period; rejects if any of them survives. Removes the state dir unless kept. */
   stop(): Promise<void>;
@@ -342,6 +346,9 @@ async function startGatewayOnce(opts: StartGatewayOptions): Promise<OpenClawGate
       },
       processes: () => processTree(g.pgid),
       logTail: (lines = 40) => tailOf(logFile, lines),
+      runCli: (args, o = {}) => runToEnd(process.execPath, [opts.openclawEntry, ...args], {
+        cwd: stateDir, env, timeoutMs: o.timeoutMs ?? CHILD_PROCESS_TIMEOUT_MS,
+      }),
       stop,
     };
   } catch (err) {
