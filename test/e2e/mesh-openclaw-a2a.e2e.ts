@@ -12,7 +12,7 @@
 // once it is started again on its port.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,10 +22,10 @@ import { installOpenClaw } from './support/install-openclaw.ts';
 import { freeLoopbackPort, startGateway } from './support/openclaw-gateway.ts';
 import type { OpenClawGateway } from './support/openclaw-gateway.ts';
 import { waitUntil } from './support/wait.ts';
-import { childEnv, describeRun, MESH_BIN, runMesh as runMeshCli, type CliResult } from '../support/mesh-process.ts';
-import { spawnGroup, stopGroup, type GroupChild } from '../support/process-group.ts';
+import { startServe, stopServe, type Serve } from './support/mesh-serve.ts';
+import { describeRun, runMesh as runMeshCli, type CliResult } from '../support/mesh-process.ts';
 import {
-  BACKGROUND_WORK_TIMEOUT_MS, CLI_RUN_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS, E2E_AGENT_RUN_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS,
+  BACKGROUND_WORK_TIMEOUT_MS, CLI_RUN_TIMEOUT_MS, E2E_AGENT_RUN_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS,
   HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS,
 } from '../support/timeouts.ts';
 
@@ -87,32 +87,6 @@ function editJson(file: string, edit: (doc: Record<string, unknown>) => void): v
   edit(doc);
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-}
-
-interface Serve { group: GroupChild; logFile: string }
-
-async function startServe(home: string, port: number, logFile: string, env: Record<string, string> = {}): Promise<Serve> {
-  const out = openSync(logFile, 'a');
-  const group = spawnGroup(process.execPath, [MESH_BIN, 'serve', '--home', home, '--port', String(port), '--no-api', '--log-level', 'debug'], {
-    stdio: ['ignore', out, out], env: { ...childEnv(), ...env },
-  });
-  closeSync(out);
-  try {
-    await waitUntil(async () => {
-      if (group.hasExited()) throw new Error(`mesh serve (${home}) exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
-        await res.arrayBuffer();
-        return res.status === 200;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: DAEMON_LISTEN_TIMEOUT_MS, what: `mesh serve on port ${port} (log ${logFile})` });
-  } catch (err) {
-    await stopGroup(group, 0);
-    throw err;
-  }
-  return { group, logFile };
 }
 
 const requestTexts = (r: RecordedRequest): string[] => (r.body?.messages ?? []).map(messageText);
@@ -207,13 +181,13 @@ describe('MESH and a real OpenClaw gateway over A2A (channels.a2a), both ways', 
 
     const answer = join(tmp, 'beta-answer.sh');
     writeFileSync(answer, '#!/bin/sh\necho "beta-counted-1260-rows"\n', { mode: 0o755 });
-    serveBeta = await startServe(homes.beta, ports.beta, join(tmp, 'serve-beta.log'), { MESH_HANDLER: answer });
-    serveAlpha = await startServe(homes.alpha, ports.alpha, join(tmp, 'serve-alpha.log'));
+    serveBeta = await startServe(homes.beta, ports.beta, join(tmp, 'serve-beta.log'), { args: ['--no-api'], env: { MESH_HANDLER: answer } });
+    serveAlpha = await startServe(homes.alpha, ports.alpha, join(tmp, 'serve-alpha.log'), { args: ['--no-api'] });
   }, { timeout: SUITE_TIMEOUT_MS });
 
   after(async () => {
-    if (serveAlpha) await stopGroup(serveAlpha.group, DAEMON_STOP_TIMEOUT_MS);
-    if (serveBeta) await stopGroup(serveBeta.group, DAEMON_STOP_TIMEOUT_MS);
+    await stopServe(serveAlpha);
+    await stopServe(serveBeta);
     await gw?.stop();
     await model?.stop();
     if (tmp && process.env['MESH_E2E_KEEP'] !== '1') rmSync(tmp, { recursive: true, force: true });

@@ -14,7 +14,7 @@
 // runs `mesh receive -`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -24,10 +24,10 @@ import { installOpenClaw } from './support/install-openclaw.ts';
 import { freeLoopbackPort, postAgentHook, startGateway } from './support/openclaw-gateway.ts';
 import type { OpenClawGateway } from './support/openclaw-gateway.ts';
 import { waitUntil } from './support/wait.ts';
-import { childEnv, describeRun, MESH_BIN, runMesh as runMeshCli, type CliResult } from '../support/mesh-process.ts';
-import { spawnGroup, stopGroup, type GroupChild } from '../support/process-group.ts';
+import { startServe, stopServe, type Serve } from './support/mesh-serve.ts';
+import { describeRun, runMesh as runMeshCli, type CliResult } from '../support/mesh-process.ts';
 import {
-  BACKGROUND_WORK_TIMEOUT_MS, DAEMON_LISTEN_TIMEOUT_MS, E2E_AGENT_RUN_TIMEOUT_MS, DAEMON_STOP_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS,
+  BACKGROUND_WORK_TIMEOUT_MS, E2E_AGENT_RUN_TIMEOUT_MS, E2E_SUITE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, CLI_WAIT_SECONDS, SUITE_TIMEOUT_MS,
 } from '../support/timeouts.ts';
 
 const nonce = randomBytes(6).toString('hex');
@@ -50,37 +50,6 @@ async function mustMesh(home: string, args: string[], input?: string): Promise<s
 }
 
 /** A running `mesh serve` child (leader of its own process group) with its log file. */
-interface Serve { group: GroupChild; logFile: string }
-
-async function startServe(home: string, port: number, logFile: string): Promise<Serve> {
-  const out = openSync(logFile, 'a');
-  const group = spawnGroup(process.execPath, [MESH_BIN, 'serve', '--home', home, '--port', String(port), '--log-level', 'debug'], {
-    stdio: ['ignore', out, out], env: childEnv(),
-  });
-  closeSync(out);
-  try {
-    await waitUntil(async () => {
-      if (group.hasExited()) throw new Error(`mesh serve (${home}) exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HTTP_REQUEST_TIMEOUT_MS) });
-        await res.arrayBuffer();
-        return res.status === 200;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: DAEMON_LISTEN_TIMEOUT_MS, what: `mesh serve on port ${port} (log ${logFile})` });
-  } catch (err) {
-    await stopGroup(group, 0);
-    throw err;
-  }
-  return { group, logFile };
-}
-
-/** SIGTERM to the daemon, SIGKILL of its group and descendants after DAEMON_STOP_TIMEOUT_MS. */
-async function stopServe(s: Serve | undefined): Promise<void> {
-  if (s) await stopGroup(s.group, DAEMON_STOP_TIMEOUT_MS);
-}
-
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const registryToken = (home: string, agent: string): string =>
   String((JSON.parse(readFileSync(join(home, 'config', 'agent-registry.json'), 'utf8')) as { agents: Record<string, { token: string }> }).agents[agent]?.token);
