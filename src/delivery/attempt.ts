@@ -108,6 +108,9 @@ export function buildRequest(ctx: DeliveryContext, msg: OutboxMessage, peer: Pee
     headers,
     timeoutMs: ctx.options.requestTimeoutMs,
     connectTimeoutMs: ctx.options.connectTimeoutMs,
+    // Attempts to this hook that start together may share one POST if the peer takes batches
+    // (protocol/hook-batch.ts); session-routed messages (/hooks/agent) always go alone.
+    ...(msg.sessionKey === null ? { batchBase: peer.baseUrl } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import { createDeliveryService, type DeliveryService } from '../delivery/deliver
 import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
 import { createFleetRouter } from '../fleet/router.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { createHookBatcher } from '../transports/http/hook-batcher.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
 import { nodeTransport } from './a2a/a2a-transport-mux.ts';
 import { AuditLog } from './audit-log.ts';
@@ -163,11 +164,11 @@ export class MeshNode {
   get transport(): Transport {
     // A2A peers (binding "a2a") go to the A2A client; everything else is dispatched by transport.
     return (this.#transport ??= nodeTransport({ store: () => this.store, peers: this.registry, clock: this.clock, logger: this.logger }, createDispatchingTransport({
-      http: createHttpTransport({
+      http: createHookBatcher(createHttpTransport({
         clock: this.clock,
         timeoutMs: this.config.delivery.requestTimeoutMs,
         connectTimeoutMs: this.config.delivery.connectTimeoutMs,
-      }),
+      }), { clock: this.clock }),
       nats: async () => (await this.nats())?.transport ?? null,
     })));
   }

@@ -6,6 +6,7 @@
  */
 import { createFleetService, type FleetService } from '../fleet/fleet-service.ts';
 import type { FleetOptionsInput } from '../fleet/fleet-options.ts';
+import { FEATURE_BATCH } from '../protocol/hook-batch.ts';
 import { FEATURE_FORWARD, FEATURE_RELAY } from '../protocol/node-features.ts';
 import type { MeshNode } from './mesh-node.ts';
 import type { NodeConfig } from './node-config.ts';
@@ -39,7 +40,7 @@ export function forwardsRelayed(node: MeshNode): boolean {
 
 /** What this node's GET /health advertises (protocol/node-features.ts). */
 export function healthFeatures(node: MeshNode): string[] {
-  return forwardsRelayed(node) ? [FEATURE_RELAY, FEATURE_FORWARD] : [FEATURE_RELAY];
+  return forwardsRelayed(node) ? [FEATURE_RELAY, FEATURE_FORWARD, FEATURE_BATCH] : [FEATURE_RELAY, FEATURE_BATCH];
 }
 
 /** Fleet options from config/mesh.json and the registry (the same object while neither changes). */

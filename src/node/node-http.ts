@@ -59,6 +59,7 @@ export function createNodeApp(node: MeshNode, version: string, hooks: AppHooks =
     agentName: node.self,
     version,
     features: () => healthFeatures(node),
+    batches: true,
     hookToken: () => node.hookToken(),
     handle: async (req) => {
       const res = await handleInGroup(req);

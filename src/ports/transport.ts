@@ -16,6 +16,13 @@ export interface OutboundRequest {
   connectTimeoutMs?: number;
   /** `a2a`: `body` is the bare envelope for an A2A peer's JSON-RPC endpoint (the node's transport converts it). */
   binding?: 'hook' | 'a2a';
+  /**
+   * The peer's base URL, when this hook POST may share one request with others to the same hook
+   * (protocol/hook-batch.ts; only peers that advertise `batch/1` get batches). Absent: sent alone.
+   */
+  batchBase?: string;
+  /** Keep this much of the answer's body in `bodySnippet` (default 2048 bytes; the HTTP adapter caps it at 64 KiB). */
+  keepBodyBytes?: number;
 }
 
 export interface TransportResult {

@@ -7,6 +7,7 @@
  *              out) and follows signed relay-election announcements. Messages are routed through a
  *              relay only TO peers that said so (or unsigned ones: see fleet/routes.ts).
  *   forward/1  it forwards relayed envelopes for peers in its registry: it can be elected relay.
+ *   batch/1    it takes several hook bodies in one POST (protocol/hook-batch.ts).
  *
  * An OpenClaw gateway (so a bash MESH node) answers `{"ok":true,"status":"live"}`: no agent, no
  * features. The answer is unauthenticated; it only decides where we TRY to send, never what we accept.

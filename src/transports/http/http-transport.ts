@@ -47,6 +47,8 @@ interface Attempt {
   token: string | null;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** How much of the answer's body to keep (≤ DRAIN_MAX_BYTES). */
+  keepBytes: number;
 }
 
 export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
@@ -154,8 +156,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         };
         res.on('data', (chunk: Buffer) => {
           seen += chunk.length;
-          if (kept < BODY_SNIPPET_MAX_BYTES) {
-            const part = chunk.subarray(0, BODY_SNIPPET_MAX_BYTES - kept);
+          if (kept < a.keepBytes) {
+            const part = chunk.subarray(0, a.keepBytes - kept);
             chunks.push(part);
             kept += part.length;
           }
@@ -195,6 +197,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         token: req.token,
         timeoutMs: req.timeoutMs > 0 ? req.timeoutMs : defaultTimeoutMs,
         connectTimeoutMs: req.connectTimeoutMs ?? Math.min(defaultConnectTimeoutMs, req.timeoutMs || defaultTimeoutMs),
+        keepBytes: Math.min(Math.max(req.keepBodyBytes ?? BODY_SNIPPET_MAX_BYTES, 0), DRAIN_MAX_BYTES),
       });
     },
     probe(baseUrl: string, timeoutMs: number): Promise<TransportResult> {
@@ -207,6 +210,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         token: null,
         timeoutMs: t,
         connectTimeoutMs: Math.min(defaultConnectTimeoutMs, t),
+        keepBytes: BODY_SNIPPET_MAX_BYTES,
       });
     },
     close(): Promise<void> {

@@ -10,6 +10,10 @@
  * charges only once it knows who sent the message: a request naming a sender proves nothing, so
  * charging the sender here would let anyone holding the hook token starve that sender).
  *
+ * `POST /hooks/<sender>/batch` (protocol/hook-batch.ts, when `batches` is on) passes the same checks
+ * with its own size limit, charges the per-address limit once per item, and runs every item through
+ * the same handler as a single POST.
+ *
  * The per-address limit is generous: it bounds the CPU one client can make us spend on reading,
  * parsing and verifying, and the rate at which it can guess tokens, not any sender's share.
  */
@@ -18,6 +22,7 @@ import { Hono, type Context } from 'hono';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import { silentLogger, type Logger } from '../../ports/logger.ts';
 import { MeshError, MeshErrorCode, isMeshError } from '../../protocol/errors.ts';
+import { BATCH_MAX_BYTES, BATCH_PATH_SUFFIX, parseBatchRequest, type BatchItemResult } from '../../protocol/hook-batch.ts';
 import { WireCode } from '../../protocol/wire-codes.ts';
 import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import { extractHookToken, tokensEqual } from './hook-token.ts';
@@ -61,6 +66,8 @@ export interface ReceiverAppOptions {
    */
   addressRateLimit?: { ratePerSecond: number; burst: number } | RateLimit | false;
   authFailures?: { maxFailures?: number; windowMs?: number; lockoutMs?: number };
+  /** Accept `POST /hooks/<sender>/batch` (protocol/hook-batch.ts); advertise it in `features` too. */
+  batches?: boolean;
   /** Identifies the client for auth throttling (default: the socket's remote address). */
   clientKey?: (c: Context<ReceiverEnv>) => string;
 }
@@ -109,17 +116,19 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
 
   const app = new Hono<ReceiverEnv>();
 
-  async function hook(c: Context<ReceiverEnv>, pathSender: string | null): Promise<Response> {
+  /**
+   * The checks every hook POST passes before its body is read, cheapest first; `items` is what the
+   * per-address limit is charged (a batch costs what its items would have cost one by one). Returns
+   * the refusal, or null to go on.
+   */
+  function gate(c: Context<ReceiverEnv>, items: number): Response | null {
     if (c.req.query('token') !== undefined) {
       return fail(400, WireCode.MalformedBody, 'send the hook token in the Authorization: Bearer or X-OpenClaw-Token header, not in the query');
     }
     if (c.req.method !== 'POST') return fail(405, WireCode.MethodNotAllowed, 'use POST', { allow: 'POST' });
-
     const client = clientKey(c);
-    if (addressLimiter !== null) {
-      const taken = addressLimiter.take(client);
-      if (!taken.ok) return fail(429, WireCode.RateLimited, 'too many requests from this address', retryAfterHeader(taken.retryAfterMs));
-    }
+    const limited = takeAddress(client, items);
+    if (limited !== null) return limited;
     const given = extractHookToken(c.req.header('authorization'), c.req.header('x-openclaw-token'));
     const expected = tokenOf();
     if (given === null || expected === '' || !tokensEqual(given, expected)) {
@@ -128,20 +137,60 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
       if (authLimiter.fail(client)) logger.warn('hook auth lockout', { client });
       return fail(401, WireCode.Unauthorized, 'missing or invalid hook token');
     }
+    return null;
+  }
 
-    const maxBodyBytes = maxBodyBytesNow();
+  function takeAddress(client: string, count: number): Response | null {
+    if (addressLimiter === null) return null;
+    for (let i = 0; i < count; i++) {
+      const taken = addressLimiter.take(client);
+      if (!taken.ok) return fail(429, WireCode.RateLimited, 'too many requests from this address', retryAfterHeader(taken.retryAfterMs));
+    }
+    return null;
+  }
+
+  /** Reads the body up to `limit` bytes; a Response when it cannot. */
+  async function body(c: Context<ReceiverEnv>, limit: number): Promise<string | Response> {
     const declared = c.req.header('content-length');
-    if (declared !== undefined && Number(declared) > maxBodyBytes) {
-      return fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`);
-    }
-    const read = await readBody(c, maxBodyBytes);
-    if (!read.ok) {
-      if (read.reason === 'too_large') return fail(413, WireCode.PayloadTooLarge, `body exceeds ${maxBodyBytes} bytes`);
-      if (read.reason === 'invalid_utf8') return fail(400, WireCode.MalformedBody, 'body is not valid UTF-8');
-      return fail(400, WireCode.MalformedBody, 'request body was cut short');
-    }
-    const result = await o.handle({ pathSender, bodyText: read.text, wrapped: true });
+    if (declared !== undefined && Number(declared) > limit) return fail(413, WireCode.PayloadTooLarge, `body exceeds ${limit} bytes`);
+    const read = await readBody(c, limit);
+    if (read.ok) return read.text;
+    if (read.reason === 'too_large') return fail(413, WireCode.PayloadTooLarge, `body exceeds ${limit} bytes`);
+    if (read.reason === 'invalid_utf8') return fail(400, WireCode.MalformedBody, 'body is not valid UTF-8');
+    return fail(400, WireCode.MalformedBody, 'request body was cut short');
+  }
+
+  async function hook(c: Context<ReceiverEnv>, pathSender: string | null): Promise<Response> {
+    const refused = gate(c, 1);
+    if (refused !== null) return refused;
+    const text = await body(c, maxBodyBytesNow());
+    if (typeof text !== 'string') return text;
+    const result = await o.handle({ pathSender, bodyText: text, wrapped: true });
     return answer(result);
+  }
+
+  /** protocol/hook-batch.ts: each item goes through the same handler as a single POST would. */
+  async function batch(c: Context<ReceiverEnv>, pathSender: string): Promise<Response> {
+    const refused = gate(c, 1);
+    if (refused !== null) return refused;
+    const text = await body(c, BATCH_MAX_BYTES);
+    if (typeof text !== 'string') return text;
+    const parsed = parseBatchRequest(text);
+    if (!parsed.ok) return fail(400, WireCode.MalformedBody, parsed.error);
+    const limited = takeAddress(clientKey(c), parsed.items.length - 1);
+    if (limited !== null) return limited;
+    const maxBodyBytes = maxBodyBytesNow();
+    const results = await Promise.all(parsed.items.map((item): ReceiverInboundResult | Promise<ReceiverInboundResult> =>
+      Buffer.byteLength(item, 'utf8') > maxBodyBytes
+        ? { status: 413, body: { ok: false, code: WireCode.PayloadTooLarge, error: `body exceeds ${maxBodyBytes} bytes` } }
+        : o.handle({ pathSender, bodyText: item, wrapped: true })));
+    return jsonResponse(200, { ok: true, results: results.map(itemResult) });
+  }
+
+  function itemResult(r: ReceiverInboundResult): BatchItemResult {
+    checkStatus(r.status);
+    const wait = r.retryAfterMs;
+    return { status: r.status, body: r.body, ...(wait !== undefined && wait > 0 ? { retryAfterMs: wait } : {}) };
   }
 
   function readBody(c: Context<ReceiverEnv>, maxBodyBytes: number): Promise<BodyRead> {
@@ -153,16 +202,21 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
       : readLimitedStream(c.req.raw.body, maxBodyBytes);
   }
 
-  function answer(result: ReceiverInboundResult): Response {
-    const { status } = result;
+  function checkStatus(status: number): void {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new MeshError(MeshErrorCode.Internal, 'inbound handler returned an invalid status', { details: { status } });
     }
+  }
+
+  function answer(result: ReceiverInboundResult): Response {
+    const { status } = result;
+    checkStatus(status);
     const wait = result.retryAfterMs;
     return jsonResponse(status, result.body, wait !== undefined && wait > 0 ? retryAfterHeader(wait) : {});
   }
 
   app.all('/hooks/agent', (c) => hook(c, null));
+  if (o.batches === true) app.all(`/hooks/:sender${BATCH_PATH_SUFFIX}`, (c) => batch(c, c.req.param('sender')));
   app.all('/hooks/:sender', (c) => hook(c, c.req.param('sender')));
 
   // Unauthenticated and cheap: it never touches the store or wakes the agent (OpenClaw's answers the same way).
