@@ -26,6 +26,11 @@ export interface DeliveryPorts {
   logger: Logger;
   /** Sends to a peer that cannot be reached directly through the fleet's relay; absent: always direct. */
   router?: Router;
+  /**
+   * True when the transport is known to send this peer's messages several per request (hook
+   * batches): such a peer gets the larger window (`maxConcurrentPerBatchingPeer`). Absent: never.
+   */
+  batchingPeer?: (peer: string) => boolean;
 }
 
 export interface DeliveryContext extends DeliveryPorts {

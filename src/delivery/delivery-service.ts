@@ -85,6 +85,11 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
   let inFlightTotal = 0;
   const busy = (peer: string): number => inFlight.get(peer) ?? 0;
 
+  /** How many messages to one peer may be in flight: more when they go several per request (direct only). */
+  function windowOf(peer: string, gate: string): number {
+    return gate === peer && ctx.batchingPeer?.(peer) === true ? ctx.options.maxConcurrentPerBatchingPeer : ctx.options.maxConcurrentPerPeer;
+  }
+
   /** Each peer with pending messages: when it may next be attempted, and how many at once. */
   function peerSchedule(now: number): PeerSlot[] {
     for (const [peer, until] of ctx.peerHolds) if (until <= now) ctx.peerHolds.delete(peer);
@@ -96,7 +101,7 @@ export function createDeliveryService(deps: DeliveryDeps): DeliveryService {
       const { gate } = routeOf(ctx, peer, null, now);
       const held = ctx.peerHolds.get(gate) ?? Number.NEGATIVE_INFINITY;
       const b = breaker.state(gate, now);
-      if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: ctx.options.maxConcurrentPerPeer };
+      if (b.state === 'closed') return { peer, at: Math.max(nextDueAt, held), limit: windowOf(peer, gate) };
       if (b.state === 'open') return { peer, at: Math.max(nextDueAt, held, b.openUntil ?? now), limit: 1 };
       // Half-open: one probe. If another process holds the probe slot, look again when the
       // breaker would tell a refused caller to.

@@ -21,7 +21,7 @@ import { createDeliveryService, type DeliveryService } from '../delivery/deliver
 import type { DeliveryOptionsInput } from '../delivery/delivery-options.ts';
 import { createFleetRouter } from '../fleet/router.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
-import { createHookBatcher } from '../transports/http/hook-batcher.ts';
+import { createHookBatcher, type HookBatcher } from '../transports/http/hook-batcher.ts';
 import { createHttpTransport } from '../transports/http/http-transport.ts';
 import { nodeTransport } from './a2a/a2a-transport-mux.ts';
 import { AuditLog } from './audit-log.ts';
@@ -61,6 +61,8 @@ export class MeshNode {
   #store: Store | null = null;
   readonly #readOnly: boolean;
   #transport: Transport | null;
+  /** The HTTP transport's hook batcher (knows which peers take batches); null until the transport is built or when one was given. */
+  #batcher: HookBatcher | null = null;
   #ownsTransport: boolean;
   #events: EventBus | null = null;
   #audit: AuditLog | null = null;
@@ -164,11 +166,11 @@ export class MeshNode {
   get transport(): Transport {
     // A2A peers (binding "a2a") go to the A2A client; everything else is dispatched by transport.
     return (this.#transport ??= nodeTransport({ store: () => this.store, peers: this.registry, clock: this.clock, logger: this.logger }, createDispatchingTransport({
-      http: createHookBatcher(createHttpTransport({
+      http: (this.#batcher = createHookBatcher(createHttpTransport({
         clock: this.clock,
         timeoutMs: this.config.delivery.requestTimeoutMs,
         connectTimeoutMs: this.config.delivery.connectTimeoutMs,
-      }), { clock: this.clock }),
+      }), { clock: this.clock })),
       nats: async () => (await this.nats())?.transport ?? null,
     })));
   }
@@ -207,6 +209,10 @@ export class MeshNode {
       options: () => this.#deliveryOptions(),
       // A peer that cannot be reached directly goes through the fleet's elected relay, if any.
       router: createFleetRouter({ store: this.store, self: this.self }),
+      batchingPeer: (peer) => {
+        const url = this.registry.get(peer)?.baseUrl;
+        return url !== undefined && this.#batcher?.batches(url) === true;
+      },
     }));
   }
 

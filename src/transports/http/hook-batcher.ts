@@ -58,12 +58,17 @@ interface Support {
   until: number;
 }
 
-export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}): Transport {
+export interface HookBatcher extends Transport {
+  /** True when this peer (its base URL) said it takes batches, the last time it was asked. Never probes. */
+  batches(baseUrl: string): boolean;
+}
+
+export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}): HookBatcher {
   const clock = o.clock ?? systemClock;
   const defer = o.defer ?? ((fn: () => void) => void setImmediate(fn));
   const probeTimeoutMs = o.probeTimeoutMs ?? 5_000;
   const supportTtlMs = o.supportTtlMs ?? 5 * 60_000;
-  const unknownRetryMs = o.unknownRetryMs ?? 30_000;
+  const unknownRetryMs = o.unknownRetryMs ?? 2_000;
   const support = new Map<string, Support>();
   let groups = new Map<string, Group>();
   let scheduled = false;
@@ -177,6 +182,10 @@ export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}):
       });
     },
     probe: (baseUrl, timeoutMs) => inner.probe(baseUrl, timeoutMs),
+    batches(baseUrl) {
+      const known = support.get(baseUrl);
+      return known !== undefined && known.batches === true && known.until > clock.now();
+    },
     close: () => inner.close?.() ?? Promise.resolve(),
   };
 }
