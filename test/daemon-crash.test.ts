@@ -2,7 +2,9 @@
  * "Nothing lost on a crash", with real `mesh serve` daemons on loopback:
  *  a) kill -9 of the RECEIVER while a sender streams notifications at it;
  *  b) kill -9 of the SENDER's daemon while it retries a queue for a peer that is down;
- *  c) SIGTERM of either daemon while messages are in flight.
+ *  c) SIGTERM of either daemon while messages are in flight;
+ *  d) kill -9 of the RECEIVER while the sender's daemon drains a backlog in hook batches
+ *     (POST /hooks/<sender>/batch, protocol/hook-batch.ts), several envelopes per request.
  * The receiver hands every message to a MESH_HANDLER script that appends "<id> <daemon pid>" to a
  * file; afterwards every sent id must be there exactly once. The hand-off is at-least-once by
  * contract (a crash after the handler ran but before the hand-off was recorded runs it again), so a
@@ -14,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { batchSizes } from './support/daemon-log.ts';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun, runMesh, runNodeScript, type CliResult } from './support/mesh-process.ts';
 import { BACKGROUND_WORK_TIMEOUT_MS, CHILD_PROCESS_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
@@ -262,5 +265,30 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     assertExactlyOnce(f, b.ids);
     console.log(`# c2) alpha stopped by SIGTERM in ${stop.ms} ms (exit 0) with ${pendingAtStop} of ${N} still queued; ` +
       `all delivered and handed off exactly once at ${drainMs} ms`);
+  });
+
+  test('d) kill -9 of the receiver while hook batches are in flight: every message stored and handed off once', { timeout: SUITE_TIMEOUT_MS }, async () => {
+    const f = await fleet();
+    const N = 300;
+    const t0 = performance.now();
+    const b = await bulkSend(f.alpha.home, N, 'crash-d'); // no daemons yet: all queued
+    assert.equal(b.queued, N);
+    // beta logs each batch POST it takes as it starts on it (--log-level debug).
+    const first = await f.beta.serve({ handler: f.handler, logLevel: 'debug' });
+    await f.alpha.serve();
+    await waitFor('beta to take a hook batch', BACKGROUND_WORK_TIMEOUT_MS, () => (batchSizes(first.stderr).length > 0 ? true : undefined), 5);
+    await first.crash();
+    const killedAt = performance.now();
+    const batchesBeforeKill = batchSizes(first.stderr);
+    const pendingAtKill = f.alpha.outboxPending();
+    const inboxAtKill = f.beta.count('SELECT count(*) FROM inbox');
+    assert.ok(pendingAtKill > 0, 'beta was killed with the backlog still draining (raise N if this fails)');
+    await sleep(1_000); // alpha's attempts meanwhile fail and are scheduled again
+    const second = await f.beta.serve({ handler: f.handler, logLevel: 'debug' });
+    const drainMs = await drained(f, b.ids, t0);
+    const { duplicates } = assertExactlyOnce(f, b.ids, [first.pid]);
+    console.log(`# d) ${N} queued; beta killed at ${ms(t0, killedAt)} ms after ${batchesBeforeKill.length} batch(es) ` +
+      `(sizes ${batchesBeforeKill.join(', ')}) with ${inboxAtKill} stored and ${pendingAtKill} pending at alpha; ` +
+      `${batchSizes(second.stderr).length} batches after the restart; all handed off at ${drainMs} ms; repeated hand-offs: ${duplicates}`);
   });
 });

@@ -137,12 +137,14 @@ export class ClusterNode {
    * Starts `mesh serve` on this node's port; env MESH_HANDLER=<handler> when given. `api: true` starts
    * the local API on a free port (`daemon.apiUrl`), `api: <port>` on that port; otherwise it is off.
    * `wrap` runs it under another command (e.g. strace; stop() signals the whole process group).
+   * `logLevel` is passed as `--log-level` (the daemon's JSON log lines are in `daemon.stderr`).
    */
-  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean | number; wrap?: CommandWrapper } = {}): Promise<DaemonProcess> {
+  async serve(opts: { handler?: string; env?: Record<string, string>; timeoutMs?: number; api?: boolean | number; wrap?: CommandWrapper; logLevel?: 'debug' | 'info' | 'warn' | 'error' } = {}): Promise<DaemonProcess> {
     if (this.daemon?.running || this.#starting) throw new Error(`${this.name}: mesh serve is already running`);
     const env = { ...opts.env, ...(opts.handler ? { MESH_HANDLER: opts.handler } : {}) };
     const apiPort = opts.api === true ? 0 : typeof opts.api === 'number' ? opts.api : null;
-    const args = ['--home', this.home, '--port', String(this.port), ...(apiPort === null ? [] : ['--api-port', String(apiPort)])];
+    const args = ['--home', this.home, '--port', String(this.port), ...(apiPort === null ? [] : ['--api-port', String(apiPort)]),
+      ...(opts.logLevel === undefined ? [] : ['--log-level', opts.logLevel])];
     this.#starting = spawnDaemon(args, { env, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.wrap ? { wrap: opts.wrap } : {}) });
     try {
       this.daemon = await this.#starting;

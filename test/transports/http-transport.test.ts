@@ -38,6 +38,12 @@ describe('http transport against a loopback server', () => {
       case '/echo-token':
         res.writeHead(401, { 'content-type': 'text/plain' });
         return void res.end(`bad token ${String(req.headers.authorization)}`);
+      case '/echo-token-at-cut': {
+        // The echoed header starts 8 bytes before the 2 KB a snippet keeps: the cut would split the token.
+        const echo = String(req.headers.authorization);
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        return void res.end(`${'p'.repeat(2048 - 8 - 'Bearer '.length)}${echo} and more`);
+      }
       case '/big':
         res.writeHead(500, { 'content-type': 'text/plain' });
         return void res.end('é'.repeat(200_000));
@@ -120,6 +126,14 @@ describe('http transport against a loopback server', () => {
     assert.equal(r.status, 401);
     assert.ok(!r.bodySnippet.includes(TOKEN));
     assert.match(r.bodySnippet, /\[redacted\]/);
+  });
+
+  test('a token the 2 KB cut would split is blanked whole: not even its first characters are kept', async () => {
+    const r = await post('/echo-token-at-cut');
+    assert.equal(r.status, 401);
+    assert.ok(!r.bodySnippet.includes(TOKEN.slice(0, 8)), `…${r.bodySnippet.slice(-40)}`);
+    assert.ok(r.bodySnippet.endsWith('Bearer [redacte'), `…${r.bodySnippet.slice(-40)}`);
+    assert.equal(Buffer.byteLength(r.bodySnippet), 2048);
   });
 
   test('only about 2 KB of a large body is kept', async () => {

@@ -13,9 +13,10 @@
  * - A batch the peer does not take (400, 404, 405, 413, 415: an older or differently configured
  *   node) is sent again one by one, and the peer is not sent batches until it is asked again.
  * - Any other answer to the batch itself (401, 429, 5xx, no answer) is every item's answer: none of
- *   them was stored, so each is retried or dead-lettered as its single POST would have been. A 200
- *   whose body does not list one result per item leaves every item unanswered (`batch_answer_invalid`,
- *   transient): the retry is answered as a duplicate for whatever was stored.
+ *   them was stored, so each is retried or dead-lettered as its single POST would have been. A 2xx
+ *   whose body does not list one result per item (a 202 or 204 with no results included) leaves every
+ *   item unanswered (`batch_answer_invalid`, transient), never delivered: the retry is answered as a
+ *   duplicate for whatever was stored.
  */
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { OutboundRequest, Transport, TransportResult } from '../../ports/transport.ts';
@@ -143,10 +144,11 @@ export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}):
       await Promise.all(chunk.map(async (w) => w.resolve(await inner.send(w.req))));
       return;
     }
-    if (result.status !== 200) {
-      for (const w of chunk) w.resolve({ ...result });
+    if (result.status === null || result.status < 200 || result.status > 299) {
+      for (const w of chunk) w.resolve({ ...result, bodySnippet: redact(result.bodySnippet, w.req.token) });
       return;
     }
+    // A 2xx is no delivery of any item by itself: only a result for each item says what became of it.
     const answers = parseBatchAnswer(result.bodySnippet, chunk.length);
     for (const [i, w] of chunk.entries()) {
       const a = answers?.[i];
@@ -190,8 +192,11 @@ export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}):
   };
 }
 
-/** The per-item answer as a snippet, as the HTTP adapter would have kept it, with our token blanked. */
+/**
+ * An answer as a snippet, as the HTTP adapter would have kept it, with our token blanked. Blanked
+ * before it is cut, so a token the cut would split cannot leave its first characters behind.
+ */
 function redact(text: string, token: string | null): string {
-  const cut = text.slice(0, SNIPPET_MAX_CHARS);
-  return token !== null && token.length > 0 ? cut.replaceAll(token, '[redacted]') : cut;
+  const blanked = token !== null && token.length > 0 ? text.replaceAll(token, '[redacted]') : text;
+  return blanked.slice(0, SNIPPET_MAX_CHARS);
 }

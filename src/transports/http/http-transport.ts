@@ -147,21 +147,24 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
           clock.now(),
         );
         const chunks: Buffer[] = [];
+        // A token's length more than the snippet keeps, so an echoed token the cut would split is
+        // read whole and blanked before the cut (snippet()).
+        const keepRead = a.keepBytes + (a.token === null ? 0 : Buffer.byteLength(a.token, 'utf8'));
         let kept = 0;
         let seen = 0;
         const done = (): void => {
           finish(
-            result({ status, networkError: null, retryAfterMs, bodySnippet: snippet(chunks, a.token) }),
+            result({ status, networkError: null, retryAfterMs, bodySnippet: snippet(chunks, a.token, a.keepBytes) }),
           );
         };
         res.on('data', (chunk: Buffer) => {
           seen += chunk.length;
-          if (kept < a.keepBytes) {
-            const part = chunk.subarray(0, a.keepBytes - kept);
+          if (kept < keepRead) {
+            const part = chunk.subarray(0, keepRead - kept);
             chunks.push(part);
             kept += part.length;
           }
-          if (seen > DRAIN_MAX_BYTES) {
+          if (seen > DRAIN_MAX_BYTES && seen >= keepRead) {
             // Enough: report what we have and drop the connection rather than read on.
             done();
             res.destroy();
@@ -221,8 +224,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   };
 }
 
-/** UTF-8 text of the first bytes, with a token the peer might echo back blanked out. */
-function snippet(chunks: readonly Buffer[], token: string | null): string {
+/** UTF-8 text of the first `keepBytes` bytes, with a token the peer might echo back blanked out (before the cut). */
+function snippet(chunks: readonly Buffer[], token: string | null, keepBytes: number): string {
   const text = Buffer.concat(chunks).toString('utf8');
-  return token !== null && token.length > 0 ? text.replaceAll(token, '[redacted]') : text;
+  const blanked = token !== null && token.length > 0 ? text.replaceAll(token, '[redacted]') : text;
+  const bytes = Buffer.from(blanked, 'utf8');
+  return bytes.length <= keepBytes ? blanked : bytes.subarray(0, keepBytes).toString('utf8');
 }

@@ -179,6 +179,8 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
     if (!parsed.ok) return fail(400, WireCode.MalformedBody, parsed.error);
     const limited = takeAddress(clientKey(c), parsed.items.length - 1);
     if (limited !== null) return limited;
+    // How many envelopes arrive framed together (operators and tests see batching work); no peer text.
+    logger.debug('hook batch', { items: parsed.items.length });
     const maxBodyBytes = maxBodyBytesNow();
     const results = await Promise.all(parsed.items.map((item): ReceiverInboundResult | Promise<ReceiverInboundResult> =>
       Buffer.byteLength(item, 'utf8') > maxBodyBytes
