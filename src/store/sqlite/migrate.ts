@@ -5,6 +5,7 @@ import { migration0003Conversations } from './migrations/0003-conversations.ts';
 import { migration0004Incidents } from './migrations/0004-incidents.ts';
 import { migration0005Fleet } from './migrations/0005-fleet.ts';
 import { migration0006A2aTasks } from './migrations/0006-a2a-tasks.ts';
+import { migration0007OutboxDueIndex } from './migrations/0007-outbox-due-index.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
 export interface Migration {
@@ -21,6 +22,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'incidents', sql: migration0004Incidents },
   { version: 5, name: 'fleet', sql: migration0005Fleet },
   { version: 6, name: 'a2a-tasks', sql: migration0006A2aTasks },
+  { version: 7, name: 'outbox-due-index', sql: migration0007OutboxDueIndex },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
