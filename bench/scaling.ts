@@ -18,6 +18,7 @@ import { round } from './support/stats.ts';
 function list(name: string, fallback: readonly number[]): number[] {
   const v = process.env[name];
   if (v === undefined || v.trim() === '') return [...fallback];
+  if (v.trim() === 'none') return [];
   const xs = v.split(',').map((x) => Number(x.trim()));
   if (xs.some((x) => !Number.isSafeInteger(x) || x < 1)) throw new Error(`${name} must be a comma-separated list of positive integers`);
   return xs;

@@ -96,7 +96,7 @@ export async function measureDepth(dir: string, depth: number, s: DepthSettings)
   try {
     const loadAtStart = loadavg();
     alpha = await startServe(pair.a, alphaPort, join(dir, 'alpha-serve.log'));
-    s.log(`depth ${depth}: alpha's daemon retries against the closed port; RSS sampled for ${s.downMs / 1000} s`);
+    s.log(`depth ${depth}: alpha's daemon (pid ${alpha.pid}) retries against the closed port; RSS sampled for ${s.downMs / 1000} s`);
     const down: number[] = [];
     const d0 = performance.now();
     while (performance.now() - d0 < s.downMs) {
@@ -110,7 +110,7 @@ export async function measureDepth(dir: string, depth: number, s: DepthSettings)
 
     beta = await startServe(pair.b, betaPort, join(dir, 'beta-serve.log'));
     const back = performance.now();
-    s.log(`depth ${depth}: beta is up (alpha's circuit: ${breakerWhenBack}); waiting for the first delivery`);
+    s.log(`depth ${depth}: beta is up (pid ${beta.pid}; alpha's circuit: ${breakerWhenBack}); waiting for the first delivery`);
     const wait: number[] = [];
     let firstDeliveryMs: number | null = null;
     let now = deliveredNow(peek);

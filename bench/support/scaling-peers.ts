@@ -39,10 +39,13 @@ export interface PeersResult {
   receiversRssPeakMb: number | null;
   /** Alpha's daemon over its whole life (start-up included), per delivered message. */
   alphaCpuMsPerMsg: number | null;
+  /** The receivers' CPU summed, their idle CPU subtracted, per delivered message. */
   receiversCpuMsPerMsg: number | null;
   deadLetters: number;
 }
 
+/** The receivers' idle CPU is measured over this long before each run. */
+const IDLE_MS = 3_000;
 const HEALTH_TRIES = 40;
 const HEALTH_PAUSE_MS = 250;
 
@@ -109,6 +112,11 @@ export class PeerScaling {
 
     const receivers = this.#running.slice(0, n).map((h) => h.pid);
     const receiversRssIdleMb = sumMb(receivers);
+    // The receivers' own timers cost CPU too (50 idle daemons add up): measured here, subtracted below.
+    const idle0 = sumCpu(receivers);
+    const i0 = performance.now();
+    await sleep(IDLE_MS);
+    const idleCpuPerMs = (sumCpu(receivers) - idle0) / (performance.now() - i0);
     const peek = new Peek(star.hub);
     let alpha: ServeHandle | null = null;
     try {
@@ -117,7 +125,7 @@ export class PeerScaling {
       const t0 = performance.now();
       const spawnedAt = Date.now();
       alpha = await startServe(star.hub, star.hubPort, join(this.#dir, `alpha-${n}-serve.log`));
-      this.#s.log(`alpha's daemon is draining ${this.#s.messages} messages to ${n} receiver(s)`);
+      this.#s.log(`alpha's daemon (pid ${alpha.pid}) is draining ${this.#s.messages} messages to ${n} receiver(s)`);
       const alphaRss: number[] = [];
       const receiversRss: number[] = [];
       let delivered = 0;
@@ -136,7 +144,7 @@ export class PeerScaling {
         }
       }
       const aCpu = cpuMsOf(alpha.pid) ?? 0; // its whole life, start-up included
-      const rCpu = sumCpu(receivers) - rCpu0;
+      const rCpu = sumCpu(receivers) - rCpu0 - idleCpuPerMs * (performance.now() - t0);
       const [span] = peek.all<{ first: number | null; last: number | null }>(
         `SELECT MIN(delivered_at) AS first, MAX(delivered_at) AS last FROM outbox WHERE state = 'delivered'`);
       const spanMs = span?.first != null && span.last != null ? Math.max(1, span.last - span.first) : null;
