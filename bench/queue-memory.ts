@@ -7,8 +7,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { composeEnvelope } from '../src/node/compose.ts';
-import { openNode } from '../src/node/mesh-node.ts';
+import { enqueueBacklog } from './support/backlog.ts';
 import { createPair, patchNodeConfig } from './support/fixture.ts';
 import { cpuMsOf, freePort, rssKb, startServe, type ServeHandle } from './support/processes.ts';
 import { row, type BenchContext, type BenchOutcome, type BenchRow, type Benchmark } from './support/report.ts';
@@ -31,31 +30,6 @@ interface Sample {
   rssMb: number | null;
   pending?: number;
   dead?: number;
-}
-
-function enqueueBacklog(home: string): number {
-  const node = openNode({ home, env: {} });
-  try {
-    const peer = node.peer('beta');
-    const store = node.store;
-    const t0 = performance.now();
-    for (let done = 0; done < MESSAGES; done += BATCH) {
-      store.transaction(() => {
-        for (let i = done; i < Math.min(MESSAGES, done + BATCH); i++) {
-          const now = node.clock.now();
-          const c = composeEnvelope({ self: node.self, selfEntry: node.selfEntry(), keys: node.keys, ids: node.ids, now }, peer,
-            { type: 'notification', body: `backlog message ${i}`, ttlSeconds: TTL_SECONDS });
-          store.outbox.enqueue({
-            id: c.envelope.id, peer: 'beta', type: c.envelope.type, envelope: c.text, sessionKey: c.sessionKey,
-            createdAt: now, expiresAt: now + TTL_SECONDS * 1000, nextAttemptAt: now,
-          });
-        }
-      });
-    }
-    return performance.now() - t0;
-  } finally {
-    void node.close();
-  }
 }
 
 const mb = (kb: number | null): number | null => (kb === null ? null : kb / 1024);
@@ -93,7 +67,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
   patchNodeConfig(pair.b, { serve: { rateLimitPerSecond: 100_000, rateLimitBurst: 100_000, addressRateLimitPerSecond: 1_000_000, addressRateLimitBurst: 1_000_000 } });
 
   ctx.log(`enqueueing ${MESSAGES} signed messages for beta (port ${betaPort}, closed)`);
-  const enqueueMs = enqueueBacklog(pair.a);
+  const enqueueMs = await enqueueBacklog(pair.a, { peers: ['beta'], count: MESSAGES, ttlSeconds: TTL_SECONDS, batch: BATCH });
   const rows: BenchRow[] = [row({ name: `enqueue ${MESSAGES} (compose + sign + insert, ${BATCH}/transaction)`, value: (MESSAGES / enqueueMs) * 1000, unit: 'msg/s' })];
   const notes: string[] = [
     `alpha's config/mesh.json: delivery.retryDelaysMs ${JSON.stringify(RETRY_DELAYS_MS)}, breakerCooldownMs ${BREAKER_COOLDOWN_MS} (defaults: [0,5000,15000,60000], 60000); messages have ttl ${TTL_SECONDS} s.`,

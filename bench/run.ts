@@ -17,12 +17,13 @@ import { benchmark as nats } from './nats.ts';
 import { benchmark as queueMemory } from './queue-memory.ts';
 import { benchmark as rally } from './rally.ts';
 import { benchmark as roundTrip } from './round-trip.ts';
+import { benchmark as scaling } from './scaling.ts';
 import { benchmark as sendLatency } from './send-latency.ts';
 import { assertBuilt, killAllChildren, REPO } from './support/processes.ts';
 import { formatTable, type BenchOutcome, type Benchmark } from './support/report.ts';
 import { benchmark as throughput } from './throughput.ts';
 
-const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally, apiEvents, apiConversations, nats];
+const all: Benchmark[] = [sendLatency, throughput, roundTrip, queueMemory, rally, apiEvents, apiConversations, nats, scaling];
 
 function gitCommit(): string | null {
   try {
