@@ -9,6 +9,7 @@
  *     drain rate and RSS, and the receivers' RSS summed (support/scaling-peers.ts).
  * Prints the figures as rows and as a markdown table (notes), with the load average of each run.
  */
+import { DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_CONCURRENT_PER_BATCHING_PEER, DEFAULT_MAX_CONCURRENT_PER_PEER } from '../src/delivery/delivery-options.ts';
 import { join } from 'node:path';
 import { row, type BenchContext, type BenchOutcome, type BenchRow, type Benchmark } from './support/report.ts';
 import { measureDepth, type DepthResult } from './support/scaling-depth.ts';
@@ -127,7 +128,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     `queue depth: alpha runs with the default delivery settings (retryDelaysMs [0,5000,15000,60000], breaker: 3 failures open the circuit for 60 s), unlike queue-memory, which shortens them to [0,500,1000,2000] and 2 s. So the backlog waits out the breaker's cool-down after the peer is back ("first delivery"); the drain rate is counted from the first delivery, over ${WINDOW_MS / 1000} s or until the queue is empty. Alpha retried against the closed port for ${DOWN_MS / 1000} s.`,
     "receivers' config/mesh.json (beta, p01…): serve.rateLimitPerSecond/Burst 100000 and serve.addressRateLimitPerSecond/Burst 1000000, as in queue-memory (the default 20/s per sender and 200/s per address would pace the drain); everything else at the defaults.",
     `peers: ${PEER_MESSAGES} messages per run, round-robin over the N receivers, every receiver up before alpha's daemon starts; alpha's registry holds all ${Math.max(0, ...peerList)} receivers in every run; runs in increasing N reuse the receivers already started. Alpha's CPU per message counts its whole life (start-up included).`,
-    'Between MESH-TS nodes the drain uses hook batches (batch/1, commit 5b9ee74): attempts to one peer that start in the same turn share one POST; the delivery window is 64 attempts in flight, at most 32 per peer.',
+    `Between MESH-TS nodes the drain uses hook batches (batch/1): attempts to one peer that start in the same turn share one POST; the delivery window is ${DEFAULT_MAX_CONCURRENT} attempts in flight, at most ${DEFAULT_MAX_CONCURRENT_PER_BATCHING_PEER} per peer that takes batches (${DEFAULT_MAX_CONCURRENT_PER_PEER} per peer that does not).`,
     `depths:\n${depthTable(depths)}`,
     `peers:\n${peersTable(peers)}`,
   ];
