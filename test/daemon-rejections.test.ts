@@ -13,12 +13,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serializeJq } from '../src/protocol/canonical-json.ts';
-import { buildEnvelope, type Envelope, type EnvelopeFields } from '../src/protocol/envelope.ts';
+import type { Envelope } from '../src/protocol/envelope.ts';
 import { wrapForHook } from '../src/protocol/hook.ts';
 import type { JsonValue } from '../src/protocol/json.ts';
 import { wireTimestamp } from '../src/protocol/time.ts';
-import { signEnvelopeHmac } from '../src/crypto/hmac.ts';
-import { attachSignature } from '../src/crypto/signature-format.ts';
+import { alphaEnvelope, hmacSigned } from './support/alpha-envelopes.ts';
 import { MeshCluster, type ClusterNode } from './support/mesh-cluster.ts';
 import { describeRun } from './support/mesh-process.ts';
 import { HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
@@ -62,19 +61,8 @@ describe('mesh serve refuses what it must, over real HTTP', { timeout: SUITE_TIM
     await cluster?.close();
   });
 
-  function envelope(over: Partial<EnvelopeFields> = {}): Envelope {
-    return buildEnvelope({
-      id: `msg_${randomUUID()}`,
-      timestamp: wireTimestamp(Date.now()),
-      from: 'alpha',
-      to: 'beta',
-      type: 'notification',
-      nonce: randomBytes(16).toString('hex'),
-      body: 'hello beta',
-      ...over,
-    });
-  }
-  const signed = (e: Envelope, k = key): Envelope => attachSignature(e, signEnvelopeHmac(e, k));
+  const envelope = alphaEnvelope;
+  const signed = (e: Envelope, k = key): Envelope => hmacSigned(e, k);
   const text = (e: Envelope): string => serializeJq(e as unknown as JsonValue);
 
   async function post(body: string | ReadableStream<Uint8Array>, o: { sender?: string; token?: string | null; query?: string } = {}): Promise<Answer> {

@@ -8,18 +8,16 @@
  * genuine and forged ones.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signEnvelopeHmac } from '../src/crypto/hmac.ts';
-import { attachSignature } from '../src/crypto/signature-format.ts';
 import { serializeJq } from '../src/protocol/canonical-json.ts';
-import { buildEnvelope, type Envelope, type EnvelopeFields } from '../src/protocol/envelope.ts';
+import type { Envelope } from '../src/protocol/envelope.ts';
 import { BATCH_MAX_BYTES, BATCH_MAX_ITEMS, encodeBatch, FEATURE_BATCH } from '../src/protocol/hook-batch.ts';
 import { wrapForHook } from '../src/protocol/hook.ts';
 import type { JsonValue } from '../src/protocol/json.ts';
-import { wireTimestamp } from '../src/protocol/time.ts';
+import { alphaEnvelope, hmacSigned } from './support/alpha-envelopes.ts';
 import { MeshCluster, type ClusterNode } from './support/mesh-cluster.ts';
 import { HTTP_REQUEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
@@ -61,19 +59,8 @@ describe('mesh serve: POST /hooks/<sender>/batch with hostile input', { timeout:
     await cluster?.close();
   });
 
-  function envelope(over: Partial<EnvelopeFields> = {}): Envelope {
-    return buildEnvelope({
-      id: `msg_${randomUUID()}`,
-      timestamp: wireTimestamp(Date.now()),
-      from: 'alpha',
-      to: 'beta',
-      type: 'notification',
-      nonce: randomBytes(16).toString('hex'),
-      body: 'hello beta',
-      ...over,
-    });
-  }
-  const signed = (e: Envelope, k = key): Envelope => attachSignature(e, signEnvelopeHmac(e, k));
+  const envelope = alphaEnvelope;
+  const signed = (e: Envelope, k = key): Envelope => hmacSigned(e, k);
   const hookBody = (e: Envelope): string => wrapForHook(serializeJq(e as unknown as JsonValue));
 
   async function request(path: string, init: RequestInit & { duplex?: 'half' } = {}, token: string | null = beta.token): Promise<Answer> {

@@ -66,7 +66,7 @@ export interface ReceiverAppOptions {
    */
   addressRateLimit?: { ratePerSecond: number; burst: number } | RateLimit | false;
   authFailures?: { maxFailures?: number; windowMs?: number; lockoutMs?: number };
-  /** Accept `POST /hooks/<sender>/batch` (protocol/hook-batch.ts); advertise it in `features` too. */
+  /** Accept `POST /hooks/<sender>/batch` (protocol/hook-batch.ts). The caller advertises it (`batch/1` in `features`). */
   batches?: boolean;
   /** Identifies the client for auth throttling (default: the socket's remote address). */
   clientKey?: (c: Context<ReceiverEnv>) => string;
