@@ -5,7 +5,7 @@
  *  c) SIGTERM of either daemon while messages are in flight;
  *  d) kill -9 of the RECEIVER while the sender's daemon drains a backlog in hook batches
  *     (POST /hooks/<sender>/batch, protocol/hook-batch.ts), several envelopes per request.
- * The receiver hands every message to a MESH_HANDLER script that appends "<id> <daemon pid>" to a
+ * The receiver hands every message to a MESH_HANDLER script that appends "<id> <daemon label>" to a
  * file; afterwards every sent id must be there exactly once. The hand-off is at-least-once by
  * contract (a crash after the handler ran but before the hand-off was recorded runs it again), so a
  * repeated line is accepted only in that one shape: first written by the killed daemon, repeated by
@@ -18,6 +18,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { batchSizes } from './support/daemon-log.ts';
 import { MeshCluster, waitFor, type ClusterNode } from './support/mesh-cluster.ts';
+import type { DaemonProcess } from './support/mesh-process.ts';
 import { describeRun, runMesh, runNodeScript, type CliResult } from './support/mesh-process.ts';
 import { BACKGROUND_WORK_TIMEOUT_MS, CHILD_PROCESS_TIMEOUT_MS, SUITE_TIMEOUT_MS } from './support/timeouts.ts';
 
@@ -54,22 +55,34 @@ async function fleet(): Promise<Fleet> {
   const cluster = await MeshCluster.create({ agents: ['alpha', 'beta'], config: FAST_DELIVERY });
   clusters.push(cluster);
   const handledFile = cluster.path('handled.txt');
-  // One short line per hand-off, appended with O_APPEND: concurrent writers cannot interleave.
-  const handler = cluster.script('record.sh', `#!/bin/bash\ncat > /dev/null\necho "$MESH_ID $PPID" >> '${handledFile}'\n`);
+  // One short line per hand-off, appended with O_APPEND: concurrent writers cannot interleave. It
+  // names the daemon that ran it by the label serveBeta() put in that daemon's environment (the
+  // handler inherits it). Not $PPID: a handler forked just before its daemon was killed starts with
+  // parent 1, and its run could not be told from a repeat without a crash.
+  const handler = cluster.script('record.sh', `#!/bin/bash\ncat > /dev/null\necho "$MESH_ID $CRASH_TEST_DAEMON" >> '${handledFile}'\n`);
   // A short handler timeout keeps the hand-off lease short (timeout + margin): a message whose
   // hand-off a crash cut short is retried by the restarted daemon after that lease.
   cluster.node('beta').updateConfig({ handler: { command: [handler], timeoutMs: HANDLER_TIMEOUT_MS } });
   return { cluster, alpha: cluster.node('alpha'), beta: cluster.node('beta'), handler, handledFile };
 }
 
-/** id → pids of the daemons whose handler run recorded it, in file order. */
+let betaStarts = 0;
+
+/** Starts beta's daemon with the recording handler; `label` names it in the handled file. */
+async function serveBeta(f: Fleet, opts: { logLevel?: 'debug' } = {}): Promise<DaemonProcess & { label: string }> {
+  const label = `beta-${++betaStarts}`;
+  const daemon = await f.beta.serve({ handler: f.handler, env: { CRASH_TEST_DAEMON: label }, ...opts });
+  return Object.assign(daemon, { label });
+}
+
+/** id → labels of the daemons whose handler run recorded it, in file order. */
 function handled(file: string): Map<string, string[]> {
   const seen = new Map<string, string[]>();
   if (!existsSync(file)) return seen;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [id, pid] = line.trim().split(' ');
-    if (!id || !pid) continue;
-    seen.set(id, [...(seen.get(id) ?? []), pid]);
+    const [id, daemon] = line.trim().split(' ');
+    if (!id || !daemon) continue;
+    seen.set(id, [...(seen.get(id) ?? []), daemon]);
   }
   return seen;
 }
@@ -145,18 +158,18 @@ async function drained(f: Fleet, ids: readonly string[], startedAt: number): Pro
  * Every id exactly once; a repeat is tolerated only as the documented at-least-once hand-off after a
  * kill -9 of `killedPids`: recorded by a killed daemon, then once more by a later one.
  */
-function assertExactlyOnce(f: Fleet, ids: readonly string[], killedPids: readonly number[] = []): { duplicates: number } {
+function assertExactlyOnce(f: Fleet, ids: readonly string[], killed: readonly string[] = []): { duplicates: number } {
   assert.equal(new Set(ids).size, ids.length, 'the senders reported distinct ids');
   const seen = handled(f.handledFile);
   const extra = [...seen.keys()].filter((id) => !ids.includes(id));
   assert.deepEqual(extra, [], 'the handler saw only ids that were sent');
-  const repeated = [...seen].filter(([, pids]) => pids.length > 1);
-  for (const [id, pids] of repeated) {
-    assert.equal(pids.length, 2, `${id} handed off ${pids.length} times (${pids.join(', ')})`);
-    assert.ok(killedPids.map(String).includes(pids[0] as string) && pids[1] !== pids[0],
-      `${id} repeated without a crash in between: ${pids.join(', ')} (killed: ${killedPids.join(', ')})`);
+  const repeated = [...seen].filter(([, daemons]) => daemons.length > 1);
+  for (const [id, daemons] of repeated) {
+    assert.equal(daemons.length, 2, `${id} handed off ${daemons.length} times (${daemons.join(', ')})`);
+    assert.ok(killed.includes(daemons[0] as string) && daemons[1] !== daemons[0],
+      `${id} repeated without a crash in between: ${daemons.join(', ')} (killed: ${killed.join(', ')})`);
   }
-  assert.ok(repeated.length <= killedPids.length, `${repeated.length} repeated hand-offs for ${killedPids.length} crash(es)`);
+  assert.ok(repeated.length <= killed.length, `${repeated.length} repeated hand-offs for ${killed.length} crash(es)`);
   for (const id of ids) assert.ok(seen.has(id), `${id} was never handed off`);
   // The receiver's inbox itself never holds a message twice (the sender's retries are de-duplicated by id).
   assert.equal(f.beta.count('SELECT count(*) FROM inbox'), ids.length);
@@ -170,7 +183,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
   test('a) kill -9 of the receiver mid-stream: every message handed off once', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const f = await fleet();
     await f.alpha.serve();
-    const first = await f.beta.serve({ handler: f.handler });
+    const first = await serveBeta(f);
     const N_BULK = 180;
     const N_CLI = 20;
     const t0 = performance.now();
@@ -184,7 +197,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
         await first.crash();
         inboxAtKill = f.beta.count('SELECT count(*) FROM inbox');
         await sleep(1_000); // the receiver stays down while the senders keep going
-        await f.beta.serve({ handler: f.handler });
+        await serveBeta(f);
       })();
     });
     const cli = cliSends(f.alpha.home, N_CLI, 'crash-a-cli');
@@ -195,7 +208,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     assert.equal(ids.length, N_BULK + N_CLI);
     assert.ok(killedAt > 0 && b.queued > 0, 'the crash happened while messages were being sent');
     const drainMs = await drained(f, ids, t0);
-    const { duplicates } = assertExactlyOnce(f, ids, [first.pid]);
+    const { duplicates } = assertExactlyOnce(f, ids, [first.label]);
     console.log(`# a) ${ids.length} messages (${N_CLI} via mesh send processes); beta killed at ${ms(t0, killedAt)} ms with ` +
       `${inboxAtKill} received, down ~1 s; ${b.queued + c.codes.filter((x) => x === 10).length} first attempts queued; ` +
       `senders done at ${ms(t0, sentAt)} ms; all handed off at ${drainMs} ms; repeated hand-offs: ${duplicates}`);
@@ -214,7 +227,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     await daemon.crash();
     const leased = f.alpha.count('SELECT count(*) FROM outbox WHERE lease_until > ?', Date.now());
     assert.equal(f.alpha.outboxPending(), N, 'nothing was delivered or dropped while beta was down');
-    await f.beta.serve({ handler: f.handler });
+    await serveBeta(f);
     await f.alpha.serve();
     const restartedAt = performance.now();
     // A lease the killed daemon held mid-attempt delays that message by one outbox lease (90 s).
@@ -228,7 +241,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
   test('c1) SIGTERM of the receiver mid-stream: exits 0 on its own, nothing lost, no repeats', { timeout: SUITE_TIMEOUT_MS }, async () => {
     const f = await fleet();
     await f.alpha.serve();
-    const first = await f.beta.serve({ handler: f.handler });
+    const first = await serveBeta(f);
     const N = 150;
     const t0 = performance.now();
     let stopped: Promise<{ code: number | null; ms: number; forced: boolean }> | null = null;
@@ -238,7 +251,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     const stop = await (stopped as unknown as Promise<{ code: number | null; ms: number; forced: boolean }>);
     // Exit 0 on its own, no SIGKILL (how fast is a benchmark's business, not a loaded test machine's).
     assert.deepEqual([stop.code, stop.forced], [0, false], first.stderr);
-    await f.beta.serve({ handler: f.handler });
+    await serveBeta(f);
     const drainMs = await drained(f, b.ids, t0);
     assertExactlyOnce(f, b.ids);
     console.log(`# c1) beta stopped by SIGTERM in ${stop.ms} ms (exit 0) mid-stream; ${b.queued} first attempts queued; ` +
@@ -251,7 +264,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     const t0 = performance.now();
     const b = await bulkSend(f.alpha.home, N, 'term-c2'); // no daemons yet: all queued
     assert.equal(b.queued, N);
-    await f.beta.serve({ handler: f.handler });
+    await serveBeta(f);
     const daemon = await f.alpha.serve();
     await waitFor('alpha to start draining', BACKGROUND_WORK_TIMEOUT_MS, () => (f.beta.count('SELECT count(*) FROM inbox') >= 20 ? true : undefined), 10);
     const stop = await daemon.stop();
@@ -274,7 +287,7 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     const b = await bulkSend(f.alpha.home, N, 'crash-d'); // no daemons yet: all queued
     assert.equal(b.queued, N);
     // beta logs each batch POST it takes as it starts on it (--log-level debug).
-    const first = await f.beta.serve({ handler: f.handler, logLevel: 'debug' });
+    const first = await serveBeta(f, { logLevel: 'debug' });
     await f.alpha.serve();
     await waitFor('beta to take a hook batch', BACKGROUND_WORK_TIMEOUT_MS, () => (batchSizes(first.stderr).length > 0 ? true : undefined), 5);
     await first.crash();
@@ -284,9 +297,9 @@ describe('nothing is lost when a daemon crashes', { timeout: SUITE_TIMEOUT_MS },
     const inboxAtKill = f.beta.count('SELECT count(*) FROM inbox');
     assert.ok(pendingAtKill > 0, 'beta was killed with the backlog still draining (raise N if this fails)');
     await sleep(1_000); // alpha's attempts meanwhile fail and are scheduled again
-    const second = await f.beta.serve({ handler: f.handler, logLevel: 'debug' });
+    const second = await serveBeta(f, { logLevel: 'debug' });
     const drainMs = await drained(f, b.ids, t0);
-    const { duplicates } = assertExactlyOnce(f, b.ids, [first.pid]);
+    const { duplicates } = assertExactlyOnce(f, b.ids, [first.label]);
     console.log(`# d) ${N} queued; beta killed at ${ms(t0, killedAt)} ms after ${batchesBeforeKill.length} batch(es) ` +
       `(sizes ${batchesBeforeKill.join(', ')}) with ${inboxAtKill} stored and ${pendingAtKill} pending at alpha; ` +
       `${batchSizes(second.stderr).length} batches after the restart; all handed off at ${drainMs} ms; repeated hand-offs: ${duplicates}`);
