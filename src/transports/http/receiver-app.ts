@@ -117,17 +117,17 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
   const app = new Hono<ReceiverEnv>();
 
   /**
-   * The checks every hook POST passes before its body is read, cheapest first; `items` is what the
-   * per-address limit is charged (a batch costs what its items would have cost one by one). Returns
-   * the refusal, or null to go on.
+   * The checks every hook POST passes before its body is read, cheapest first; the per-address limit
+   * is charged one request (a batch pays for its other items once they are counted). Returns the
+   * refusal, or null to go on.
    */
-  function gate(c: Context<ReceiverEnv>, items: number): Response | null {
+  function gate(c: Context<ReceiverEnv>): Response | null {
     if (c.req.query('token') !== undefined) {
       return fail(400, WireCode.MalformedBody, 'send the hook token in the Authorization: Bearer or X-OpenClaw-Token header, not in the query');
     }
     if (c.req.method !== 'POST') return fail(405, WireCode.MethodNotAllowed, 'use POST', { allow: 'POST' });
     const client = clientKey(c);
-    const limited = takeAddress(client, items);
+    const limited = takeAddress(client, 1);
     if (limited !== null) return limited;
     const given = extractHookToken(c.req.header('authorization'), c.req.header('x-openclaw-token'));
     const expected = tokenOf();
@@ -161,7 +161,7 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
   }
 
   async function hook(c: Context<ReceiverEnv>, pathSender: string | null): Promise<Response> {
-    const refused = gate(c, 1);
+    const refused = gate(c);
     if (refused !== null) return refused;
     const text = await body(c, maxBodyBytesNow());
     if (typeof text !== 'string') return text;
@@ -171,7 +171,7 @@ export function createReceiverApp(o: ReceiverAppOptions): ReceiverApp {
 
   /** protocol/hook-batch.ts: each item goes through the same handler as a single POST would. */
   async function batch(c: Context<ReceiverEnv>, pathSender: string): Promise<Response> {
-    const refused = gate(c, 1);
+    const refused = gate(c);
     if (refused !== null) return refused;
     const text = await body(c, BATCH_MAX_BYTES);
     if (typeof text !== 'string') return text;
