@@ -25,6 +25,7 @@ import {
   encodeBatch, parseBatchAnswer,
 } from '../../protocol/hook-batch.ts';
 import { parseHealthAnswer } from '../../protocol/node-features.ts';
+import { bodySnippet } from './body-snippet.ts';
 
 export interface HookBatcherOptions {
   clock?: Clock;
@@ -41,7 +42,6 @@ export interface HookBatcherOptions {
 const NOT_TAKEN = new Set([400, 404, 405, 413, 415]);
 /** Room for 64 item results (each a few hundred bytes). */
 const ANSWER_KEEP_BYTES = 64 * 1024;
-const SNIPPET_MAX_CHARS = 2048;
 
 interface Waiting {
   req: OutboundRequest;
@@ -145,7 +145,7 @@ export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}):
       return;
     }
     if (result.status === null || result.status < 200 || result.status > 299) {
-      for (const w of chunk) w.resolve({ ...result, bodySnippet: redact(result.bodySnippet, w.req.token) });
+      for (const w of chunk) w.resolve({ ...result, bodySnippet: bodySnippet(result.bodySnippet, w.req.token) });
       return;
     }
     // A 2xx is no delivery of any item by itself: only a result for each item says what became of it.
@@ -158,7 +158,7 @@ export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}):
           status: a.status,
           networkError: null,
           retryAfterMs: a.retryAfterMs ?? null,
-          bodySnippet: redact(JSON.stringify(a.body) ?? '', w.req.token),
+          bodySnippet: bodySnippet(JSON.stringify(a.body) ?? '', w.req.token),
           elapsedMs: result.elapsedMs,
         });
     }
@@ -190,13 +190,4 @@ export function createHookBatcher(inner: Transport, o: HookBatcherOptions = {}):
     },
     close: () => inner.close?.() ?? Promise.resolve(),
   };
-}
-
-/**
- * An answer as a snippet, as the HTTP adapter would have kept it, with our token blanked. Blanked
- * before it is cut, so a token the cut would split cannot leave its first characters behind.
- */
-function redact(text: string, token: string | null): string {
-  const blanked = token !== null && token.length > 0 ? text.replaceAll(token, '[redacted]') : text;
-  return blanked.slice(0, SNIPPET_MAX_CHARS);
 }

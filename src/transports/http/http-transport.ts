@@ -13,12 +13,13 @@ import type * as Https from 'node:https';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { OutboundRequest, Transport, TransportResult } from '../../ports/transport.ts';
+import { BODY_SNIPPET_MAX_BYTES, bodySnippet } from './body-snippet.ts';
 import { networkErrorCode, type NetworkErrorCode } from './network-error.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const BODY_SNIPPET_MAX_BYTES = 2048;
+export { BODY_SNIPPET_MAX_BYTES };
 /** After the snippet, keep draining up to this much so the socket can be reused; beyond it, drop it. */
 const DRAIN_MAX_BYTES = 64 * 1024;
 
@@ -226,8 +227,5 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
 
 /** UTF-8 text of the first `keepBytes` bytes, with a token the peer might echo back blanked out (before the cut). */
 function snippet(chunks: readonly Buffer[], token: string | null, keepBytes: number): string {
-  const text = Buffer.concat(chunks).toString('utf8');
-  const blanked = token !== null && token.length > 0 ? text.replaceAll(token, '[redacted]') : text;
-  const bytes = Buffer.from(blanked, 'utf8');
-  return bytes.length <= keepBytes ? blanked : bytes.subarray(0, keepBytes).toString('utf8');
+  return bodySnippet(Buffer.concat(chunks).toString('utf8'), token, keepBytes);
 }
